@@ -1,0 +1,46 @@
+package io.abcstream.jobs.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code abc} command line: one entry point for the stack, the model and the jobs. */
+@Command(
+    name = "abc",
+    mixinStandardHelpOptions = true,
+    versionProvider = AbcCommand.Version.class,
+    description = {
+      "abc-stream: instruction-controlled multimodal embeddings (ABC) from Kafka to Elasticsearch.",
+      ""
+    },
+    subcommands = {
+      StackCommand.class,
+      ExportCommand.class,
+      DemoCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class AbcCommand implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(newCommandLine().execute(args));
+  }
+
+  static CommandLine newCommandLine() {
+    return new CommandLine(new AbcCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+  }
+
+  /** Prints the project version baked into the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = AbcCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"abc-stream " + (version == null ? "dev" : version)};
+    }
+  }
+}

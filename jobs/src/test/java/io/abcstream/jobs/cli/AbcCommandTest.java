@@ -1,0 +1,47 @@
+package io.abcstream.jobs.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class AbcCommandTest {
+
+  @Test
+  void helpListsTheSubcommands() {
+    StringWriter out = new StringWriter();
+    CommandLine cli = AbcCommand.newCommandLine();
+    cli.setOut(new PrintWriter(out));
+
+    int code = cli.execute("--help");
+
+    assertThat(code).isZero();
+    assertThat(out.toString()).contains("stack", "export", "demo");
+  }
+
+  @Test
+  void unknownStackActionIsAUsageErrorNamingTheChoices() {
+    StringWriter err = new StringWriter();
+    CommandLine cli = AbcCommand.newCommandLine();
+    cli.setErr(new PrintWriter(err));
+
+    int code = cli.execute("stack", "sideways");
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("sideways").contains("up, down");
+  }
+
+  @Test
+  void exportRequiresItsInputs() {
+    StringWriter err = new StringWriter();
+    CommandLine cli = AbcCommand.newCommandLine();
+    cli.setErr(new PrintWriter(err));
+
+    int code = cli.execute("export", "--base", "/tmp/base");
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("--pretrain-adapter", "--instruct-adapter", "--out");
+  }
+}
