@@ -1,0 +1,478 @@
+package io.abcstream.model.image;
+
+import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentSampleModel;
+import java.awt.image.DataBuffer;
+import java.awt.image.DataBufferByte;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.awt.image.SampleModel;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.ImageReader;
+import javax.imageio.event.IIOReadWarningListener;
+import javax.imageio.spi.ImageReaderSpi;
+
+/**
+ * Decodes encoded image bytes to {@link RgbImage}, giving the pixels that {@code PIL.Image.open(f).convert("RGB")}
+ * (Pillow 9.4 with libjpeg-turbo, as on Debian 12) gives:
+ * <ul>
+ *   <li>alpha is dropped without compositing (RGBA, LA, tRNS colour keys, palette transparency);</li>
+ *   <li>palette images are looked up in their palette; greyscale is replicated to R = G = B; 1/2/4-bit greyscale
+ *       is scaled to 0..255 as Pillow unpacks it;</li>
+ *   <li>16-bit greyscale PNG (Pillow mode "I") is clipped to 255, not scaled; 16-bit RGB/RGBA/LA PNG keep the
+ *       high byte, as Pillow's "RGB;16B"-style unpackers do;</li>
+ *   <li>JPEG: the raw components are read with the JDK's libjpeg decoder (ISLOW IDCT, fancy upsampling) and
+ *       converted here with libjpeg's YCbCr→RGB fixed-point tables; CMYK/YCCK JPEGs are inverted when an Adobe
+ *       marker is present (Pillow's "CMYK;I") and converted with Pillow's {@code cmyk2rgb};</li>
+ *   <li>animated images: the first frame; EXIF orientation is not applied; ICC profiles and gamma are ignored.</li>
+ * </ul>
+ * Formats: JPEG, PNG, GIF (JDK plugins), WebP, TIFF, BMP (TwelveMonkeys plugins, instantiated directly so that
+ * no ImageIO registry scan is needed in a Flink user-code class loader).
+ *
+ * <p>Hostile input: the byte size is checked first, then the header dimensions (read with
+ * {@code ImageReader.getWidth(0)/getHeight(0)}, which parses only the header) are checked against the pixel limit
+ * before any pixel is decoded; truncated data is an error (Pillow raises "image file is truncated"). Memory per
+ * decode is bounded by about 8 bytes × the pixel limit.
+ *
+ * <p>Immutable and thread-safe; each call uses its own reader.
+ */
+public final class ImageDecoder {
+    /** Pillow's {@code Image.MAX_IMAGE_PIXELS} = 1024·1024·1024 // 4 // 3. Pillow warns above it, errors above 2×. */
+    public static final long PILLOW_MAX_IMAGE_PIXELS = 1024L * 1024 * 1024 / 4 / 3;
+    /** Default byte limit of the encoded input: 64 MiB. */
+    public static final long DEFAULT_MAX_BYTES = 64L << 20;
+
+    /** Recognised container formats, from the leading bytes. */
+    public enum Format {
+        JPEG, PNG, GIF, WEBP, TIFF, BMP
+    }
+
+    private final long maxPixels;
+    private final long maxBytes;
+
+    private ImageDecoder(Builder b) {
+        this.maxPixels = b.maxPixels;
+        this.maxBytes = b.maxBytes;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A decoder with the default limits (Pillow's MAX_IMAGE_PIXELS, 64 MiB). */
+    public static ImageDecoder defaults() {
+        return builder().build();
+    }
+
+    public long maxPixels() {
+        return maxPixels;
+    }
+
+    public long maxBytes() {
+        return maxBytes;
+    }
+
+    /**
+     * Decodes {@code data} to RGB.
+     *
+     * @throws ImageException {@code UNDECODABLE_IMAGE} (empty, not an image, truncated, corrupt, unsupported) or
+     *     {@code IMAGE_TOO_LARGE} (bytes or header pixels over the limits)
+     */
+    public RgbImage decode(byte[] data) {
+        if (data == null || data.length == 0) {
+            throw undecodable("empty input (zero bytes)", null);
+        }
+        if (data.length > maxBytes) {
+            throw new ImageException(ImageException.Kind.IMAGE_TOO_LARGE,
+                    "encoded image has " + data.length + " bytes, limit is " + maxBytes);
+        }
+        Format format = sniff(data);
+        if (format == null) {
+            throw undecodable("not a supported image format (JPEG, PNG, GIF, WebP, TIFF, BMP); leading bytes "
+                    + leadingHex(data), null);
+        }
+        ImageReader reader = newReader(format);
+        WarningCollector warnings = new WarningCollector();
+        try (ByteArrayImageInputStream in = new ByteArrayImageInputStream(data)) {
+            reader.setInput(in, true, true);
+            reader.addIIOReadWarningListener(warnings);
+            int width = reader.getWidth(0);
+            int height = reader.getHeight(0);
+            checkDimensions(format, width, height);
+            RgbImage out;
+            if (format == Format.JPEG) {
+                Raster raster = reader.readRaster(0, null);
+                warnings.throwIfTruncated(format);
+                out = JpegColor.toRgb(raster, JpegColor.Markers.parse(data), width, height);
+            } else {
+                ImageReadParam param = reader.getDefaultReadParam();
+                BufferedImage image = reader.read(0, param);
+                warnings.throwIfTruncated(format);
+                if (image.getWidth() != width || image.getHeight() != height) {
+                    throw undecodable(format + ": decoded size " + image.getWidth() + "x" + image.getHeight()
+                            + " differs from the header's " + width + "x" + height, null);
+                }
+                out = toRgb(image, format);
+            }
+            return out;
+        } catch (ImageException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw undecodable(format + " image could not be decoded: " + e, e);
+        } catch (OutOfMemoryError e) {
+            // Bounded by the pixel limit; still, never let a single input take the worker down.
+            throw new ImageException(ImageException.Kind.IMAGE_TOO_LARGE,
+                    format + " image needs more memory than is available: " + e.getMessage(), e);
+        } finally {
+            reader.dispose();
+        }
+    }
+
+    /** Reads only the header: the {@code (width, height)} the image would decode to, after the same checks. */
+    public SmartResize.Size probe(byte[] data) {
+        if (data == null || data.length == 0) {
+            throw undecodable("empty input (zero bytes)", null);
+        }
+        Format format = sniff(data);
+        if (format == null) {
+            throw undecodable("not a supported image format; leading bytes " + leadingHex(data), null);
+        }
+        ImageReader reader = newReader(format);
+        try (ByteArrayImageInputStream in = new ByteArrayImageInputStream(data)) {
+            reader.setInput(in, true, true);
+            int width = reader.getWidth(0);
+            int height = reader.getHeight(0);
+            checkDimensions(format, width, height);
+            return new SmartResize.Size(height, width);
+        } catch (ImageException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw undecodable(format + " header could not be read: " + e, e);
+        } finally {
+            reader.dispose();
+        }
+    }
+
+    private void checkDimensions(Format format, int width, int height) {
+        if (width <= 0 || height <= 0) {
+            throw undecodable(format + " header has invalid dimensions " + width + "x" + height, null);
+        }
+        long pixels = (long) width * height;
+        if (pixels > maxPixels) {
+            throw new ImageException(ImageException.Kind.IMAGE_TOO_LARGE, format + " image is " + width + "x"
+                    + height + " = " + pixels + " pixels, limit is " + maxPixels
+                    + " (checked from the header, before decoding)");
+        }
+        if (pixels * 4 > Integer.MAX_VALUE) {
+            throw new ImageException(ImageException.Kind.IMAGE_TOO_LARGE,
+                    format + " image is " + width + "x" + height + ", too large for one pixel array");
+        }
+    }
+
+    /** Identifies the container by its signature; {@code null} when unknown. */
+    public static Format sniff(byte[] d) {
+        if (d.length >= 3 && (d[0] & 0xFF) == 0xFF && (d[1] & 0xFF) == 0xD8 && (d[2] & 0xFF) == 0xFF) {
+            return Format.JPEG;
+        }
+        if (d.length >= 8 && (d[0] & 0xFF) == 0x89 && d[1] == 'P' && d[2] == 'N' && d[3] == 'G' && d[4] == 0x0D
+                && d[5] == 0x0A && d[6] == 0x1A && d[7] == 0x0A) {
+            return Format.PNG;
+        }
+        if (d.length >= 6 && d[0] == 'G' && d[1] == 'I' && d[2] == 'F' && d[3] == '8' && (d[4] == '7' || d[4] == '9')
+                && d[5] == 'a') {
+            return Format.GIF;
+        }
+        if (d.length >= 12 && d[0] == 'R' && d[1] == 'I' && d[2] == 'F' && d[3] == 'F' && d[8] == 'W' && d[9] == 'E'
+                && d[10] == 'B' && d[11] == 'P') {
+            return Format.WEBP;
+        }
+        if (d.length >= 4 && ((d[0] == 'I' && d[1] == 'I' && d[2] == 42 && d[3] == 0)
+                || (d[0] == 'M' && d[1] == 'M' && d[2] == 0 && d[3] == 42))) {
+            return Format.TIFF;
+        }
+        if (d.length >= 14 && d[0] == 'B' && d[1] == 'M') {
+            return Format.BMP;
+        }
+        return null;
+    }
+
+    private static ImageReader newReader(Format format) {
+        try {
+            switch (format) {
+                case WEBP:
+                    return create(new com.twelvemonkeys.imageio.plugins.webp.WebPImageReaderSpi());
+                case TIFF:
+                    return create(new com.twelvemonkeys.imageio.plugins.tiff.TIFFImageReaderSpi());
+                case BMP:
+                    return create(new com.twelvemonkeys.imageio.plugins.bmp.BMPImageReaderSpi());
+                default:
+                    return jdkReader(format.name().toLowerCase(Locale.ROOT));
+            }
+        } catch (IOException e) {
+            throw undecodable("no reader for " + format + ": " + e, e);
+        }
+    }
+
+    private static ImageReader create(ImageReaderSpi spi) throws IOException {
+        return spi.createReaderInstance();
+    }
+
+    /** The JDK's own plugin (always registered, independent of the context class loader). */
+    private static ImageReader jdkReader(String formatName) {
+        Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName(formatName);
+        ImageReader fallback = null;
+        while (it.hasNext()) {
+            ImageReader r = it.next();
+            if (r.getClass().getName().startsWith("com.sun.imageio.")) {
+                if (fallback != null) {
+                    fallback.dispose();
+                }
+                return r;
+            }
+            if (fallback == null) {
+                fallback = r;
+            } else {
+                r.dispose();
+            }
+        }
+        if (fallback == null) {
+            throw undecodable("no ImageIO reader for " + formatName, null);
+        }
+        return fallback;
+    }
+
+    // ------------------------------------------------------------------ pixel conversion (non-JPEG)
+
+    static RgbImage toRgb(BufferedImage image, Format format) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        ColorModel cm = image.getColorModel();
+        Raster raster = image.getRaster();
+        byte[] out = new byte[w * h * 3];
+        if (cm instanceof IndexColorModel) {
+            IndexColorModel icm = (IndexColorModel) cm;
+            int n = icm.getMapSize();
+            byte[] r = new byte[n];
+            byte[] g = new byte[n];
+            byte[] b = new byte[n];
+            icm.getReds(r);
+            icm.getGreens(g);
+            icm.getBlues(b);
+            int[] row = new int[w];
+            int o = 0;
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    int i = row[x];
+                    if (i >= n) {
+                        i = 0; // Pillow pads short palettes with black/zeros; out-of-range indices read entry 0..
+                    }
+                    out[o++] = r[i];
+                    out[o++] = g[i];
+                    out[o++] = b[i];
+                }
+            }
+            return new RgbImage(w, h, out);
+        }
+        int csType = cm.getColorSpace().getType();
+        int bands = raster.getNumBands();
+        int bits = raster.getSampleModel().getSampleSize(0);
+        boolean hasAlpha = cm.hasAlpha();
+        if (csType == ColorSpace.TYPE_GRAY) {
+            // 16-bit: Pillow opens grey PNG as mode "I" and clips; grey+alpha is unpacked taking the high byte.
+            IntUnaryOp op = bits == 8 ? v -> v
+                    : bits == 16 ? (hasAlpha ? v -> v >>> 8 : v -> Math.min(v, 255))
+                    : scaler(bits);
+            int[] row = new int[w];
+            int o = 0;
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    byte v = (byte) op.apply(row[x]);
+                    out[o++] = v;
+                    out[o++] = v;
+                    out[o++] = v;
+                }
+            }
+            return new RgbImage(w, h, out);
+        }
+        if (csType == ColorSpace.TYPE_CMYK && bands >= 4) {
+            int[] c = new int[w];
+            int[] m = new int[w];
+            int[] ye = new int[w];
+            int[] k = new int[w];
+            int o = 0;
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, 0, c);
+                raster.getSamples(0, y, w, 1, 1, m);
+                raster.getSamples(0, y, w, 1, 2, ye);
+                raster.getSamples(0, y, w, 1, 3, k);
+                for (int x = 0; x < w; x++) {
+                    JpegColor.cmykToRgb(c[x], m[x], ye[x], k[x], out, o);
+                    o += 3;
+                }
+            }
+            return new RgbImage(w, h, out);
+        }
+        if (csType == ColorSpace.TYPE_RGB && bands >= 3) {
+            if (bits == 8 && copyInterleaved8(raster, out, w, h)) {
+                return new RgbImage(w, h, out);
+            }
+            IntUnaryOp op = bits == 8 ? v -> v : bits == 16 ? v -> v >>> 8 : scaler(bits);
+            int[][] rows = new int[3][w];
+            int o = 0;
+            for (int y = 0; y < h; y++) {
+                for (int c = 0; c < 3; c++) {
+                    raster.getSamples(0, y, w, 1, c, rows[c]);
+                }
+                for (int x = 0; x < w; x++) {
+                    out[o++] = (byte) op.apply(rows[0][x]);
+                    out[o++] = (byte) op.apply(rows[1][x]);
+                    out[o++] = (byte) op.apply(rows[2][x]);
+                }
+            }
+            return new RgbImage(w, h, out);
+        }
+        // Anything else (unusual colour spaces): let Java2D convert to sRGB. Not guaranteed Pillow-exact.
+        int o = 0;
+        int[] argb = new int[w];
+        for (int y = 0; y < h; y++) {
+            image.getRGB(0, y, w, 1, argb, 0, w);
+            for (int x = 0; x < w; x++) {
+                int p = argb[x];
+                out[o++] = (byte) (p >>> 16);
+                out[o++] = (byte) (p >>> 8);
+                out[o++] = (byte) p;
+            }
+        }
+        return new RgbImage(w, h, out);
+    }
+
+    /** Fast path for byte-interleaved rasters (TYPE_3BYTE_BGR, 4BYTE_ABGR, PNG/WebP RGB(A) 8-bit). */
+    static boolean copyInterleaved8(Raster raster, byte[] out, int w, int h) {
+        SampleModel sm = raster.getSampleModel();
+        if (!(sm instanceof ComponentSampleModel) || !(raster.getDataBuffer() instanceof DataBufferByte)
+                || raster.getDataBuffer().getNumBanks() != 1 || sm.getDataType() != DataBuffer.TYPE_BYTE) {
+            return false;
+        }
+        ComponentSampleModel csm = (ComponentSampleModel) sm;
+        int[] bankIdx = csm.getBankIndices();
+        for (int bi : bankIdx) {
+            if (bi != 0) {
+                return false;
+            }
+        }
+        byte[] data = ((DataBufferByte) raster.getDataBuffer()).getData();
+        int ps = csm.getPixelStride();
+        int ss = csm.getScanlineStride();
+        int[] bo = csm.getBandOffsets();
+        int base = raster.getDataBuffer().getOffset()
+                - raster.getSampleModelTranslateX() * ps - raster.getSampleModelTranslateY() * ss;
+        int r0 = bo[0];
+        int g0 = bo[1];
+        int b0 = bo[2];
+        int o = 0;
+        for (int y = 0; y < h; y++) {
+            int p = base + y * ss;
+            if (ps == 3 && r0 == 0 && g0 == 1 && b0 == 2) {
+                System.arraycopy(data, p, out, o, w * 3);
+                o += w * 3;
+                continue;
+            }
+            for (int x = 0; x < w; x++, p += ps) {
+                out[o++] = data[p + r0];
+                out[o++] = data[p + g0];
+                out[o++] = data[p + b0];
+            }
+        }
+        return true;
+    }
+
+    @FunctionalInterface
+    interface IntUnaryOp {
+        int apply(int v);
+    }
+
+    /** Low bit depths scaled to 8 bits as Pillow's unpackers do (1 → ×255, 2 → ×85, 4 → ×17). */
+    private static IntUnaryOp scaler(int bits) {
+        if (bits <= 0 || bits > 16) {
+            throw undecodable("unsupported sample size " + bits, null);
+        }
+        int max = (1 << bits) - 1;
+        return bits < 8 ? v -> v * 255 / max : v -> v >>> (bits - 8);
+    }
+
+    private static ImageException undecodable(String message, Throwable cause) {
+        return new ImageException(ImageException.Kind.UNDECODABLE_IMAGE, message, cause);
+    }
+
+    private static String leadingHex(byte[] d) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < Math.min(8, d.length); i++) {
+            sb.append(String.format(Locale.ROOT, "%02x", d[i] & 0xFF));
+        }
+        return sb.toString();
+    }
+
+    /** Collects reader warnings; the ones that mean missing data become errors, as in Pillow. */
+    private static final class WarningCollector implements IIOReadWarningListener {
+        private String truncation;
+
+        @Override
+        public void warningOccurred(ImageReader source, String warning) {
+            String w = warning == null ? "" : warning.toLowerCase(Locale.ROOT);
+            if (truncation == null && (w.contains("premature end") || w.contains("truncat") || w.contains("eof")
+                    || w.contains("end of file") || w.contains("end of stream"))) {
+                truncation = warning;
+            }
+        }
+
+        void throwIfTruncated(Format format) {
+            if (truncation != null) {
+                throw undecodable(format + " image file is truncated: " + truncation, null);
+            }
+        }
+    }
+
+    /** Builder with checked setters. */
+    public static final class Builder {
+        private long maxPixels = PILLOW_MAX_IMAGE_PIXELS;
+        private long maxBytes = DEFAULT_MAX_BYTES;
+
+        private Builder() {
+        }
+
+        /**
+         * Largest accepted {@code width × height} from the header (default Pillow's MAX_IMAGE_PIXELS =
+         * 89,478,485; note Pillow itself only warns there and raises DecompressionBombError above twice that).
+         */
+        public Builder maxPixels(long maxPixels) {
+            if (maxPixels <= 0 || maxPixels > Integer.MAX_VALUE / 4) {
+                throw new IllegalArgumentException("maxPixels must be in 1.." + (Integer.MAX_VALUE / 4) + ", got "
+                        + maxPixels);
+            }
+            this.maxPixels = maxPixels;
+            return this;
+        }
+
+        /** Largest accepted encoded size in bytes (default 64 MiB). */
+        public Builder maxBytes(long maxBytes) {
+            if (maxBytes <= 0 || maxBytes > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("maxBytes must be in 1.." + Integer.MAX_VALUE + ", got " + maxBytes);
+            }
+            this.maxBytes = maxBytes;
+            return this;
+        }
+
+        public ImageDecoder build() {
+            return new ImageDecoder(this);
+        }
+    }
+}
