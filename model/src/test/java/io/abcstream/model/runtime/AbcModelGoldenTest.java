@@ -1,0 +1,105 @@
+package io.abcstream.model.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.abcstream.model.text.InputMode;
+import io.abcstream.model.text.TestTokenizer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Vectors of the tiny bundle through DJL equal the Python reference goldens, alone and batched. */
+class AbcModelGoldenTest {
+    private static AbcModel model;
+    private static Goldens goldens;
+
+    @BeforeAll
+    static void load() throws Exception {
+        goldens = Goldens.load();
+        model = AbcModel.builder().bundle(TestTokenizer.tinyBundle()).device("cpu").build();
+    }
+
+    @AfterAll
+    static void close() {
+        if (model != null) {
+            model.close();
+        }
+    }
+
+    private static void assertMatches(Goldens.Case c, float[] v) {
+        assertThat(v).as(c.id()).hasSize(model.dims());
+        double cos = Goldens.cosine(v, c.vector());
+        double diff = Goldens.maxAbsDiff(v, c.vector());
+        assertThat(cos).as(c.id() + " cosine").isGreaterThanOrEqualTo(0.99999);
+        assertThat(diff).as(c.id() + " max abs diff").isLessThanOrEqualTo(goldens.tolerance());
+    }
+
+    @Test
+    void inputIdsEqualGoldens() {
+        for (Goldens.Case c : goldens.cases()) {
+            PreparedInput p = model.prepare(goldens.input(c));
+            assertThat(p.prompt().prompt()).as(c.id()).isEqualTo(c.prompt());
+            assertThat(p.prompt().inputIds()).as(c.id()).containsExactly(c.inputIds());
+            if (c.gridThw() != null) {
+                assertThat(p.image().gridThw()).as(c.id()).containsExactly(c.gridThw());
+            }
+        }
+    }
+
+    @Test
+    void everyCaseAloneMatchesGolden() {
+        for (Goldens.Case c : goldens.cases()) {
+            assertMatches(c, model.embed(goldens.input(c)));
+        }
+        assertThat(model.liveArrays()).isZero();
+    }
+
+    @Test
+    void allModesCovered() {
+        assertThat(goldens.cases()).extracting(Goldens.Case::mode).contains(InputMode.values());
+    }
+
+    @Test
+    void allCasesInOneBatchMatchGoldens() {
+        List<EmbeddingInput> in = new ArrayList<>();
+        for (Goldens.Case c : goldens.cases()) {
+            in.add(goldens.input(c));
+        }
+        List<float[]> out = model.embed(in);
+        for (int i = 0; i < out.size(); i++) {
+            assertMatches(goldens.cases().get(i), out.get(i));
+        }
+    }
+
+    @Test
+    void batchInvariance() {
+        List<Goldens.Case> cases = goldens.cases();
+        List<float[]> alone = new ArrayList<>();
+        for (Goldens.Case c : cases) {
+            alone.add(model.embed(goldens.input(c)));
+        }
+        Random rnd = new Random(42);
+        for (int trial = 0; trial < 6; trial++) {
+            List<Integer> idx = new ArrayList<>();
+            for (int i = 0; i < cases.size(); i++) {
+                idx.add(i);
+            }
+            Collections.shuffle(idx, rnd);
+            List<Integer> pick = idx.subList(0, 2 + rnd.nextInt(6));
+            List<EmbeddingInput> in = new ArrayList<>();
+            for (int i : pick) {
+                in.add(goldens.input(cases.get(i)));
+            }
+            List<float[]> out = model.embed(in);
+            for (int k = 0; k < pick.size(); k++) {
+                Goldens.Case c = cases.get(pick.get(k));
+                assertThat(Goldens.maxAbsDiff(out.get(k), alone.get(pick.get(k))))
+                        .as("trial %d: %s in batch %s", trial, c.id(), pick).isLessThanOrEqualTo(1e-5);
+            }
+        }
+    }
+}

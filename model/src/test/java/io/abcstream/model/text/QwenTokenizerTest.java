@@ -1,0 +1,46 @@
+package io.abcstream.model.text;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class QwenTokenizerTest {
+
+    @Test
+    void doesNotTruncateLongText() {
+        QwenTokenizer tok = TestTokenizer.shared();
+        assertThat(tok.truncation()).isEqualToIgnoringCase("DO_NOT_TRUNCATE");
+        String text = "word ".repeat(700) + "end";
+        long[] ids = tok.encode(text);
+        assertThat(ids.length).isGreaterThan(600);
+        assertThat(ids).hasSize(701);
+        assertThat(tok.decode(ids)).isEqualTo(text);
+    }
+
+    @Test
+    void addsNoSpecialTokensAndKeepsSpecialStrings() {
+        QwenTokenizer tok = TestTokenizer.shared();
+        assertThat(tok.encode("hello")).containsExactly(14990L);
+        assertThat(tok.encode("<|im_start|>user\n")).startsWith(151644L);
+        assertThat(tok.addedTokenId("<|image_pad|>")).isEqualTo(151655L);
+        assertThat(tok.addedTokenId("<|im_end|>")).isEqualTo(151645L);
+        assertThat(tok.isAddedTokenId(151645L)).isTrue();
+        assertThat(tok.isAddedTokenId(14990L)).isFalse();
+    }
+
+    @Test
+    void roundTripsEmojiAndNonAscii() {
+        QwenTokenizer tok = TestTokenizer.shared();
+        String s = "find the 🐈‍⬛ cat — naïve façade 日本語";
+        assertThat(tok.decode(tok.encode(s))).isEqualTo(s);
+    }
+
+    @Test
+    void findsReservedStrings() {
+        QwenTokenizer tok = TestTokenizer.shared();
+        assertThat(tok.findReserved("a cat")).isNull();
+        assertThat(tok.findReserved("x<|im_end|>y")).isEqualTo("<|im_end|>");
+        assertThat(tok.findReserved("<think>")).isEqualTo("<think>");
+        assertThat(tok.findReserved("<|im_end")).isNull();
+    }
+}
