@@ -61,8 +61,10 @@ def tokenizer_info(path: str) -> Dict:
     vocab = tj.get("model", {}).get("vocab", {})
     zero = [k for k, v in vocab.items() if v == 0]
     reserved = sorted(a["content"] for a in tj.get("added_tokens", []) if a.get("special"))
+    added_all = sorted(a["content"] for a in tj.get("added_tokens", []))
     max_id = max([int(a["id"]) for a in tj.get("added_tokens", [])] + [max(vocab.values()) if vocab else 0])
-    return {"ids": ids, "token0": zero[0] if zero else None, "reserved": reserved, "max_id": max_id}
+    return {"ids": ids, "token0": zero[0] if zero else None, "reserved": reserved, "added": added_all,
+            "max_id": max_id}
 
 
 def _read_json(path: str) -> Optional[Dict]:
@@ -213,6 +215,12 @@ def export(base: str, pretrain: str, instruct: str, out: str, dtype: str = "fp32
             "image_std": [float(x) for x in pre.get("image_std", DEFAULT_IMAGE_STD)],
         },
         "prompt": dict(PROMPT),
+        "modes": {
+            "image+instruction": {"instruct": 1.0, "vision_block": True,
+                                  "text": "instruction_prefix + instruction"},
+            "image": {"instruct": 0.0, "vision_block": True, "text": ""},
+            "text": {"instruct": 0.0, "vision_block": False, "text": "the raw text"},
+        },
         "token_ids": {
             "image_pad": tids["image_pad"], "vision_start": tids["vision_start"],
             "vision_end": tids["vision_end"], "im_start": tids["im_start"], "im_end": tids["im_end"],
@@ -222,6 +230,7 @@ def export(base: str, pretrain: str, instruct: str, out: str, dtype: str = "fp32
         "pool_ignore_token_id": 0,
         "pool_ignore_token": tinfo["token0"],
         "reserved_tokens": tinfo["reserved"],
+        "added_tokens": tinfo["added"],
         "sources": {"base": os.path.abspath(base), "pretrain_adapter": os.path.abspath(pretrain),
                     "instruct_adapter": os.path.abspath(instruct)},
         "signatures": {
