@@ -98,6 +98,7 @@ public final class ImageDecoder {
             throw undecodable("not a supported image format (JPEG, PNG, GIF, WebP, TIFF, BMP); leading bytes "
                     + leadingHex(data), null);
         }
+        checkContainer(format, data);
         ImageReader reader = newReader(format);
         WarningCollector warnings = new WarningCollector();
         try (ByteArrayImageInputStream in = new ByteArrayImageInputStream(data)) {
@@ -157,6 +158,24 @@ public final class ImageDecoder {
             throw undecodable(format + " header could not be read: " + e, e);
         } finally {
             reader.dispose();
+        }
+    }
+
+    /** Container-level checks the plugins do not make (Pillow/libwebp reject these). */
+    private void checkContainer(Format format, byte[] d) {
+        if (format == Format.WEBP) {
+            long riffSize = (d[4] & 0xFFL) | (d[5] & 0xFFL) << 8 | (d[6] & 0xFFL) << 16 | (d[7] & 0xFFL) << 24;
+            if (riffSize + 8 > d.length) {
+                throw undecodable("WEBP image file is truncated: RIFF declares " + (riffSize + 8) + " bytes, got "
+                        + d.length, null);
+            }
+        } else if (format == Format.GIF && d.length >= 10) {
+            // Pillow sizes a GIF by its logical screen; the JDK reader reports the first frame. Check both.
+            int sw = (d[6] & 0xFF) | (d[7] & 0xFF) << 8;
+            int sh = (d[8] & 0xFF) | (d[9] & 0xFF) << 8;
+            if (sw > 0 && sh > 0) {
+                checkDimensions(format, sw, sh);
+            }
         }
     }
 
