@@ -156,3 +156,17 @@ def test_tiny_bundle_matches_goldens(goldens):
     assert modes == {"image", "image+instruction", "text"}
     assert any(c.get("instruction") == "!" for c in cases)
     assert any(0 in c["input_ids"] for c in cases)
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(TINY, "tokenizer.json")),
+                    reason="run dev/fetch-tokenizer.sh bundles/tiny/tokenizer.json")
+def test_golden_ids_match_independent_python_bpe(goldens):
+    from abc_export.bpe import BPETokenizer
+    tok = BPETokenizer(os.path.join(TINY, "tokenizer.json"))
+    for c in goldens["cases"]:
+        assert tok.encode(c["prompt"]) == c["prompt_ids"], c["id"]
+        if "image" in c:
+            n = goldens["images"][c["image"]]["image_tokens"]
+            assert tok.encode(c["prompt"].replace("<|image_pad|>", "<|image_pad|>" * n)) == c["input_ids"]
+        else:
+            assert c["input_ids"] == c["prompt_ids"]
