@@ -1,0 +1,603 @@
+#!/usr/bin/env bash
+# dev/stack.sh - a REAL local Kafka broker (KRaft, single node) and a REAL Elasticsearch node, run as
+# plain processes on 127.0.0.1 (no Docker). Used by the demo, the test suite and CI.
+#
+#   dev/stack.sh up | down | restart | status | logs [kafka|es] [-f] [-n N] | clean | help
+#
+# Everything that is port- or directory-specific comes from the environment, so several stacks
+# (different ABC_STACK_DIR + ports) can run side by side. Run `dev/stack.sh help` for the variables.
+set -uo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd -P)
+
+KAFKA_VERSION=4.2.0
+ES_VERSION=8.19.21
+ES_ARTIFACT="org.elasticsearch.distribution.integ-test-zip:elasticsearch:${ES_VERSION}:zip"
+DEP_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
+
+# ---------------------------------------------------------------- configuration (env, defaults)
+STACK_DIR=$(realpath -m "${ABC_STACK_DIR:-$REPO_ROOT/.stack}")
+CACHE_DIR=$(realpath -m "${ABC_STACK_CACHE:-$REPO_ROOT/.stack/cache}")
+KAFKA_PORT=${ABC_KAFKA_PORT:-9092}
+KAFKA_CONTROLLER_PORT=${ABC_KAFKA_CONTROLLER_PORT:-9093}
+ES_PORT=${ABC_ES_PORT:-9200}
+ES_TRANSPORT_PORT=${ABC_ES_TRANSPORT_PORT:-9300}
+KAFKA_HEAP=${ABC_KAFKA_HEAP:-512m}
+ES_HEAP=${ABC_ES_HEAP:-512m}
+TIMEOUT=${ABC_STACK_TIMEOUT:-180}
+STACK_USER=${ABC_STACK_USER:-abcstack}   # only used when run as root (ES refuses root)
+
+KDIR=$STACK_DIR/kafka
+ESDIR=$STACK_DIR/es
+KAFKA_PIDFILE=$KDIR/kafka.pid
+ES_PIDFILE=$ESDIR/run/es.pid
+STACK_ENV=$STACK_DIR/stack.env
+KAFKA_LIBS_DIR=""                        # set by kafka_libs
+ES_HOME=$CACHE_DIR/elasticsearch-$ES_VERSION
+
+# ---------------------------------------------------------------- small helpers
+say()  { printf '%s\n' "$*"; }
+log()  { printf '[%-5s] %s\n' "$1" "${*:2}"; }
+err()  { printf '[%-5s] ERROR: %s\n' "$1" "${*:2}" >&2; }
+die()  { printf 'stack.sh: %s\n' "$*" >&2; exit 1; }
+now_ms() { date +%s%3N; }
+secs_since() { local d=$(( $(now_ms) - $1 )); printf '%d.%ds' $((d / 1000)) $(((d % 1000) / 100)); }
+
+usage() {
+  cat <<EOF
+usage: dev/stack.sh <command>
+
+  up                  start Kafka and Elasticsearch (in parallel), wait until healthy; idempotent
+  down                stop both (SIGTERM, wait, SIGKILL); idempotent
+  restart             down + up
+  status              print the state of each; exit 0 only when both are healthy
+  logs [kafka|es] [-f] [-n N]
+                      show (or follow) the logs; both when no service is named
+  clean               down, then delete this stack's data and logs (keeps the download cache)
+  help                this text
+
+environment (defaults):
+  ABC_STACK_DIR              state: configs, data, logs, pids    ($REPO_ROOT/.stack)
+  ABC_STACK_CACHE            Kafka jars + ES distribution, shared by all stacks ($REPO_ROOT/.stack/cache)
+  ABC_KAFKA_PORT             Kafka bootstrap (PLAINTEXT) port    (9092)
+  ABC_KAFKA_CONTROLLER_PORT  Kafka KRaft controller port         (9093)
+  ABC_ES_PORT                Elasticsearch HTTP port             (9200)
+  ABC_ES_TRANSPORT_PORT      Elasticsearch transport port        (9300)
+  ABC_KAFKA_HEAP             Kafka heap (-Xms/-Xmx)              (512m)
+  ABC_ES_HEAP                Elasticsearch heap (-Xms/-Xmx)      (512m)
+  ABC_STACK_TIMEOUT          seconds 'up' waits for health       (180)
+  ABC_STACK_USER             unprivileged user for ES when run as root (abcstack)
+  ES_JAVA_HOME / JAVA_HOME   JDK (17+) to use; default: the 'java' on PATH
+Everything binds to 127.0.0.1 only.
+EOF
+}
+
+for p in KAFKA_PORT KAFKA_CONTROLLER_PORT ES_PORT ES_TRANSPORT_PORT TIMEOUT; do
+  [[ ${!p} =~ ^[0-9]+$ ]] || die "ABC_$p must be a number (got '${!p}')"
+done
+for p in KAFKA_HEAP ES_HEAP; do
+  [[ ${!p} =~ ^[0-9]+[kKmMgG]?$ ]] || die "ABC_$p must be a JVM heap size like 512m or 1g (got '${!p}')"
+done
+
+# pid alive and not a zombie
+alive() {
+  [[ -n ${1:-} && -d /proc/$1 ]] || return 1
+  local st; st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ $st != Z && $st != X ]]
+}
+
+cmdline() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null; }
+
+# markers that identify a process as belonging to THIS stack (guards against pid reuse and lets
+# 'down' find processes whose pid file was lost)
+# (the ES node gets its config path on stdin, so its stack-specific marker is its tmp dir)
+kafka_is_ours() { local c; c=$(cmdline "$1") && [[ $c == *" kafka.Kafka $KDIR/server.properties "* ]]; }
+es_is_ours()    { local c; c=$(cmdline "$1") && [[ $c == *org.elasticsearch.bootstrap.Elasticsearch* && $c == *" -Djava.io.tmpdir=$ESDIR/tmp "* ]]; }
+es_cli_is_ours() { local c; c=$(cmdline "$1") && [[ $c == *org.elasticsearch.launcher.CliToolLauncher* && $c == *" -Des.path.conf=$ESDIR/config "* ]]; }
+
+find_pids() { # $1 = predicate function; prints matching pids
+  local d pid
+  for d in /proc/[0-9]*; do
+    pid=${d#/proc/}
+    [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
+    "$1" "$pid" 2>/dev/null && alive "$pid" && echo "$pid"
+  done
+}
+
+# the running pid of a service (kafka|es), or nothing. Cleans up stale pid files (with a message)
+# and re-adopts a running process whose pid file went missing.
+svc_pid() {
+  local svc=$1 pidfile pred pid
+  if [[ $svc == kafka ]]; then pidfile=$KAFKA_PIDFILE pred=kafka_is_ours; else pidfile=$ES_PIDFILE pred=es_is_ours; fi
+  if [[ -f $pidfile ]]; then
+    pid=$(tr -dc '0-9' <"$pidfile" 2>/dev/null)
+    if alive "$pid" && $pred "$pid"; then echo "$pid"; return 0; fi
+    log "$svc" "removing stale pid file $pidfile (pid ${pid:-?} is gone)" >&2
+    rm -f "$pidfile"
+  fi
+  [[ -d /proc ]] || return 0
+  pid=$(find_pids "$pred" | head -n1)
+  if [[ -n $pid ]]; then
+    log "$svc" "found running process $pid without pid file; adopting it" >&2
+    mkdir -p "$(dirname "$pidfile")" && echo "$pid" >"$pidfile"
+    echo "$pid"
+  fi
+}
+
+port_busy() { # prints a description of the listener if something listens on 127.0.0.1:$1
+  local p=$1 line
+  if command -v ss >/dev/null 2>&1; then
+    line=$(ss -Hltnp "sport = :$p" 2>/dev/null | head -n1)
+    [[ -n $line ]] || return 1
+    echo "$line" | grep -o 'users:.*' || echo "a listener"
+    return 0
+  fi
+  timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$p" 2>/dev/null || return 1
+  echo "a listener"
+}
+
+check_ports_free() { # svc, then pairs of (port, envvar)
+  local svc=$1; shift
+  local bad=0 who
+  while (($#)); do
+    if who=$(port_busy "$1"); then
+      err "$svc" "port $1 on 127.0.0.1 is already in use by something that is not this stack ($who)."
+      err "$svc" "  stop that process, or choose another port: $2=<port> dev/stack.sh up"
+      bad=1
+    fi
+    shift 2
+  done
+  return $bad
+}
+
+tail_logs() { # svc [n]
+  local n=${2:-40} f
+  for f in $(log_files "$1"); do
+    [[ -s $f ]] || continue
+    say "----- $f (last $n lines)"
+    # (Kafka dumps its ~300-line config at every start: skip those tab-indented lines)
+    grep -v $'^\t' "$f" | tail -n "$n"
+  done
+}
+
+log_files() {
+  if [[ $1 == kafka ]]; then
+    echo "$KDIR/logs/server.log $KDIR/logs/stdout.log"
+  else
+    echo "$ESDIR/logs/abc-stack.log $ESDIR/logs/launcher.log"
+  fi
+}
+
+# ---------------------------------------------------------------- java
+resolve_java_home() {
+  local jh=${ES_JAVA_HOME:-${JAVA_HOME:-}}
+  if [[ -z $jh ]]; then
+    local j; j=$(command -v java) || die "no 'java' on PATH and neither ES_JAVA_HOME nor JAVA_HOME set (need JDK 17+)"
+    jh=$(dirname "$(dirname "$(readlink -f "$j")")")
+  fi
+  [[ -x $jh/bin/java ]] || die "no java at $jh/bin/java (check ES_JAVA_HOME / JAVA_HOME)"
+  echo "$jh"
+}
+
+# ---------------------------------------------------------------- stack-wide lock + recorded ports
+with_lock() { # file, command...   (serializes e.g. two 'up' on the same dir / cache installs)
+  local f=$1; shift
+  mkdir -p "$(dirname "$f")"
+  (
+    flock -w 600 9 || die "could not lock $f"
+    "$@"
+  ) 9>"$f"
+}
+
+write_stack_env() {
+  mkdir -p "$STACK_DIR"
+  cat >"$STACK_ENV" <<EOF
+ABC_KAFKA_PORT=$KAFKA_PORT
+ABC_KAFKA_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT
+ABC_ES_PORT=$ES_PORT
+ABC_ES_TRANSPORT_PORT=$ES_TRANSPORT_PORT
+EOF
+}
+
+# ports a running stack was started with (status/logs of a running stack follow what 'up' used)
+load_recorded_ports() {
+  [[ -f $STACK_ENV ]] || return 0
+  local k v
+  while IFS='=' read -r k v; do
+    case $k in
+      ABC_KAFKA_PORT) R_KAFKA_PORT=$v ;;
+      ABC_KAFKA_CONTROLLER_PORT) R_KAFKA_CONTROLLER_PORT=$v ;;
+      ABC_ES_PORT) R_ES_PORT=$v ;;
+      ABC_ES_TRANSPORT_PORT) R_ES_TRANSPORT_PORT=$v ;;
+    esac
+  done <"$STACK_ENV"
+}
+
+# ---------------------------------------------------------------- health checks
+# Kafka: raw ApiVersions (v0) request on the bootstrap port; the broker only answers once it has
+# finished starting (request processing is enabled after the broker is unfenced).
+kafka_healthy() {
+  local port=$1
+  timeout 3 bash -c '
+    exec 3<>/dev/tcp/127.0.0.1/'"$port"' || exit 1
+    # size=19 | api_key=18 (ApiVersions) | version=0 | correlation_id=0x41424301 | client_id="abc-stack"
+    printf "\x00\x00\x00\x13\x00\x12\x00\x00\x41\x42\x43\x01\x00\x09abc-stack" >&3
+    r=$(head -c 10 <&3 | od -An -v -tx1 | tr -d " \n")
+    [[ ${r:8:12} == 414243010000 ]]   # our correlation id, error_code 0
+  ' 2>/dev/null
+}
+
+es_health() { # prints green|yellow|red or nothing
+  curl -s -m 3 "http://127.0.0.1:$1/_cluster/health" 2>/dev/null |
+    grep -o '"status":"[a-z]*"' | head -n1 | cut -d'"' -f4
+}
+es_healthy() { local s; s=$(es_health "$1"); [[ $s == green || $s == yellow ]]; }
+
+# ---------------------------------------------------------------- Kafka
+kafka_libs() {
+  local pomsum
+  pomsum=$(sha1sum "$SCRIPT_DIR/kafka/pom.xml" | cut -c1-10)
+  KAFKA_LIBS_DIR=$CACHE_DIR/kafka-$KAFKA_VERSION-$pomsum
+  [[ -f $KAFKA_LIBS_DIR/.complete ]] && return 0
+  with_lock "$CACHE_DIR/.kafka.lock" kafka_libs_locked
+}
+kafka_libs_locked() {
+  [[ -f $KAFKA_LIBS_DIR/.complete ]] && return 0
+  log kafka "resolving kafka_2.13:$KAFKA_VERSION + log4j2 through Maven into $KAFKA_LIBS_DIR ..."
+  local tmp=$KAFKA_LIBS_DIR.tmp.$$
+  rm -rf "$tmp"
+  if ! mvn -q -B -f "$SCRIPT_DIR/kafka/pom.xml" dependency:copy-dependencies \
+      -DincludeScope=runtime -DoutputDirectory="$tmp" >"$CACHE_DIR/kafka-mvn.log" 2>&1; then
+    err kafka "maven failed:"; tail -n 30 "$CACHE_DIR/kafka-mvn.log" >&2
+    rm -rf "$tmp"; return 1
+  fi
+  touch "$tmp/.complete" && rm -rf "$KAFKA_LIBS_DIR" && mv "$tmp" "$KAFKA_LIBS_DIR"
+}
+
+kafka_write_config() {
+  mkdir -p "$KDIR/data" "$KDIR/logs"
+  cat >"$KDIR/server.properties" <<EOF
+# generated by dev/stack.sh on every 'up' - edit the script, not this file
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$KDIR/data
+num.partitions=1
+default.replication.factor=1
+min.insync.replicas=1
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+EOF
+}
+
+kafka_format() {
+  [[ -f $KDIR/data/meta.properties ]] && return 0
+  local id
+  # a Kafka Uuid: 16 random bytes, URL-safe base64 without padding
+  id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  echo "$id" >"$KDIR/cluster.id"
+  log kafka "formatting KRaft storage (cluster id $id)"
+  if ! "$JAVA" -Xmx256m -Dlog4j2.configurationFile="$SCRIPT_DIR/kafka/log4j2.xml" -Dkafka.logs.dir="$KDIR/logs" \
+      -cp "$KAFKA_LIBS_DIR/*" kafka.tools.StorageTool format --config "$KDIR/server.properties" \
+      --cluster-id "$id" >"$KDIR/logs/format.log" 2>&1; then
+    err kafka "kafka-storage format failed:"; cat "$KDIR/logs/format.log" >&2
+    return 1
+  fi
+}
+
+up_kafka() {
+  local t0; t0=$(now_ms)
+  local pid; pid=$(svc_pid kafka)
+  if [[ -n $pid ]]; then
+    if kafka_healthy "$KAFKA_PORT"; then log kafka "already running (pid $pid)"; return 0; fi
+    log kafka "running (pid $pid) but not answering yet; waiting"
+  else
+    check_ports_free kafka "$KAFKA_PORT" ABC_KAFKA_PORT "$KAFKA_CONTROLLER_PORT" ABC_KAFKA_CONTROLLER_PORT || return 1
+    kafka_libs || return 1
+    kafka_write_config
+    kafka_format || return 1
+    : >>"$KDIR/logs/stdout.log"
+    (
+      cd "$KDIR" || exit 1
+      exec setsid "$JAVA" -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+        -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+        -Dlog4j2.configurationFile="$SCRIPT_DIR/kafka/log4j2.xml" -Dkafka.logs.dir="$KDIR/logs" \
+        -cp "$KAFKA_LIBS_DIR/*" kafka.Kafka "$KDIR/server.properties"
+    ) </dev/null >>"$KDIR/logs/stdout.log" 2>&1 9>&- &
+    pid=$!
+    echo "$pid" >"$KAFKA_PIDFILE"
+    log kafka "started pid $pid, waiting for the broker on 127.0.0.1:$KAFKA_PORT"
+  fi
+  local deadline=$(( $(date +%s) + TIMEOUT ))
+  until kafka_healthy "$KAFKA_PORT"; do
+    if ! alive "$pid"; then
+      err kafka "the broker process $pid exited during startup"; tail_logs kafka >&2
+      rm -f "$KAFKA_PIDFILE"; return 1
+    fi
+    if (( $(date +%s) >= deadline )); then
+      err kafka "not healthy after ${TIMEOUT}s (ABC_STACK_TIMEOUT); pid $pid left running ('dev/stack.sh down' stops it)"
+      tail_logs kafka >&2; return 1
+    fi
+    sleep 0.3
+  done
+  log kafka "healthy in $(secs_since "$t0")"
+}
+
+# ---------------------------------------------------------------- Elasticsearch
+es_install() {
+  [[ -f $ES_HOME/.complete ]] && return 0
+  with_lock "$CACHE_DIR/.es.lock" es_install_locked
+}
+es_install_locked() {
+  [[ -f $ES_HOME/.complete ]] && return 0
+  local tmp=$CACHE_DIR/.es-tmp.$$
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  log es "fetching $ES_ARTIFACT through Maven ..."
+  if ! mvn -q -B "$DEP_PLUGIN:copy" -Dartifact="$ES_ARTIFACT" -DoutputDirectory="$tmp" \
+      >"$CACHE_DIR/es-mvn.log" 2>&1 </dev/null; then
+    err es "maven failed:"; tail -n 30 "$CACHE_DIR/es-mvn.log" >&2
+    rm -rf "$tmp"; return 1
+  fi
+  log es "unpacking into $ES_HOME"
+  if command -v unzip >/dev/null 2>&1; then
+    unzip -q "$tmp/elasticsearch-$ES_VERSION.zip" -d "$tmp/x" || { rm -rf "$tmp"; return 1; }
+  else
+    (mkdir -p "$tmp/x" && cd "$tmp/x" && "$JAVA_HOME_RESOLVED/bin/jar" xf "$tmp/elasticsearch-$ES_VERSION.zip" &&
+      chmod +x elasticsearch-$ES_VERSION/bin/* ) || { rm -rf "$tmp"; return 1; }
+  fi
+  chmod -R a+rX "$tmp/x"
+  rm -rf "$ES_HOME" && mv "$tmp/x/elasticsearch-$ES_VERSION" "$ES_HOME" && touch "$ES_HOME/.complete"
+  local rc=$?
+  rm -rf "$tmp"
+  return $rc
+}
+
+ensure_stack_user() {
+  id -u "$STACK_USER" >/dev/null 2>&1 && return 0
+  log es "creating system user '$STACK_USER' (Elasticsearch refuses to run as root)"
+  useradd --system --user-group --no-create-home --home-dir /nonexistent \
+    --shell /usr/sbin/nologin "$STACK_USER" 2>/dev/null || id -u "$STACK_USER" >/dev/null 2>&1
+}
+
+es_write_config() {
+  mkdir -p "$ESDIR/config" "$ESDIR/data" "$ESDIR/logs" "$ESDIR/tmp" "$ESDIR/run"
+  # keep files ES writes itself (keystore); refresh the rest from the distribution
+  local f
+  for f in "$ES_HOME"/config/*; do
+    case ${f##*/} in elasticsearch.yml|jvm.options) continue ;; esac
+    [[ -e $ESDIR/config/${f##*/} ]] || cp -r "$f" "$ESDIR/config/"
+  done
+  # the distribution writes gc.log / hs_err files relative to the cwd: point them at our logs dir
+  sed -e "s|file=gc.log:\([^:]*\):.*|file=$ESDIR/logs/gc.log:\1:filecount=4,filesize=16m|" \
+      -e "s|^-XX:ErrorFile=.*|-XX:ErrorFile=$ESDIR/logs/hs_err_pid%p.log|" \
+      -e "s|^-XX:+HeapDumpOnOutOfMemoryError|-XX:-HeapDumpOnOutOfMemoryError|" \
+      "$ES_HOME/config/jvm.options" >"$ESDIR/config/jvm.options"
+  {
+    echo "# generated by dev/stack.sh on every 'up' - edit the script, not this file"
+    echo "cluster.name: abc-stack"
+    echo "node.name: abc-stack-$ES_PORT"
+    echo "discovery.type: single-node"
+    echo "network.host: 127.0.0.1"
+    echo "http.port: $ES_PORT"
+    echo "transport.port: $ES_TRANSPORT_PORT"
+    echo "path.data: $ESDIR/data"
+    echo "path.logs: $ESDIR/logs"
+    echo "cluster.routing.allocation.disk.threshold_enabled: false"
+    echo "action.destructive_requires_name: false"
+    # the integ-test-zip ships x-pack-core + x-pack-security; an unknown setting would be fatal
+    [[ -d $ES_HOME/modules/x-pack-security ]] && echo "xpack.security.enabled: false"
+  } >"$ESDIR/config/elasticsearch.yml"
+  if [[ $(id -u) == 0 ]]; then
+    chown -R "$STACK_USER:" "$ESDIR"
+  fi
+}
+
+# run a command as the ES user (root only) with a clean environment
+as_es_user() {
+  local envv=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 HOME="$ESDIR")
+  if [[ $(id -u) == 0 ]]; then
+    env -i "${envv[@]}" "${ES_ENV[@]}" setpriv --reuid="$STACK_USER" --regid="$STACK_USER" --init-groups "$@"
+  else
+    env -i "${envv[@]}" "${ES_ENV[@]}" "$@"
+  fi
+}
+
+up_es() {
+  local t0; t0=$(now_ms)
+  local pid; pid=$(svc_pid es)
+  if [[ -n $pid ]]; then
+    if es_healthy "$ES_PORT"; then log es "already running (pid $pid)"; return 0; fi
+    log es "running (pid $pid) but not healthy yet; waiting"
+  else
+    check_ports_free es "$ES_PORT" ABC_ES_PORT "$ES_TRANSPORT_PORT" ABC_ES_TRANSPORT_PORT || return 1
+    es_install || return 1
+    if [[ $(id -u) == 0 ]]; then ensure_stack_user || { err es "could not create user $STACK_USER"; return 1; }; fi
+    es_write_config
+    ES_ENV=(ES_JAVA_HOME="$JAVA_HOME_RESOLVED" ES_PATH_CONF="$ESDIR/config" ES_TMPDIR="$ESDIR/tmp"
+            ES_JAVA_OPTS="-Xms$ES_HEAP -Xmx$ES_HEAP")
+    if ! as_es_user test -r "$ES_HOME/lib/elasticsearch-$ES_VERSION.jar" -a -w "$ESDIR/data"; then
+      err es "user '$STACK_USER' cannot read $ES_HOME or write $ESDIR (a parent directory is not"
+      err es "  world-traversable, e.g. /root). Put ABC_STACK_DIR and ABC_STACK_CACHE under e.g. /var/tmp."
+      return 1
+    fi
+    rm -f "$ES_PIDFILE"
+    log es "starting Elasticsearch $ES_VERSION on http://127.0.0.1:$ES_PORT$([[ $(id -u) == 0 ]] && echo " as user $STACK_USER")"
+    # -d: the launcher returns once the node has started (or failed); the node writes the pid file
+    if ! (cd "$ESDIR/logs" && as_es_user setsid -w "$ES_HOME/bin/elasticsearch" -d -p "$ES_PIDFILE") \
+        </dev/null >"$ESDIR/logs/launcher.log" 2>&1 9>&-; then
+      err es "Elasticsearch failed to start"; tail_logs es >&2
+      return 1
+    fi
+    pid=$(tr -dc '0-9' <"$ES_PIDFILE" 2>/dev/null)
+    if [[ -z $pid ]]; then err es "no pid file after start"; tail_logs es >&2; return 1; fi
+    log es "node started as pid $pid, waiting for cluster health"
+  fi
+  local deadline=$(( $(date +%s) + TIMEOUT ))
+  until es_healthy "$ES_PORT"; do
+    if ! alive "$pid"; then
+      err es "the node process $pid exited during startup"; tail_logs es >&2
+      rm -f "$ES_PIDFILE"; return 1
+    fi
+    if (( $(date +%s) >= deadline )); then
+      err es "not healthy after ${TIMEOUT}s (ABC_STACK_TIMEOUT); pid $pid left running ('dev/stack.sh down' stops it)"
+      tail_logs es >&2; return 1
+    fi
+    sleep 0.5
+  done
+  log es "healthy ($(es_health "$ES_PORT")) in $(secs_since "$t0")"
+}
+
+# ---------------------------------------------------------------- commands
+cmd_up() { with_lock "$STACK_DIR/.lock" cmd_up_locked; }
+cmd_up_locked() {
+  local t0; t0=$(now_ms)
+  JAVA_HOME_RESOLVED=$(resolve_java_home) || exit 1
+  JAVA=$JAVA_HOME_RESOLVED/bin/java
+
+  # a service that is already running keeps the ports it was started with
+  local kpid epid R_KAFKA_PORT="" R_KAFKA_CONTROLLER_PORT="" R_ES_PORT="" R_ES_TRANSPORT_PORT="" v r bad=0
+  kpid=$(svc_pid kafka); epid=$(svc_pid es)
+  load_recorded_ports
+  for v in ${kpid:+KAFKA_PORT KAFKA_CONTROLLER_PORT} ${epid:+ES_PORT ES_TRANSPORT_PORT}; do
+    r="R_$v"
+    if [[ -n ${!r} && ${!r} != "${!v}" ]]; then
+      say "stack.sh: $STACK_DIR is running with ABC_$v=${!r}, not ${!v}; run 'dev/stack.sh down' first" >&2
+      bad=1
+    fi
+  done
+  # check every port a start would need before starting anything
+  [[ -z $kpid ]] && { check_ports_free kafka "$KAFKA_PORT" ABC_KAFKA_PORT \
+                        "$KAFKA_CONTROLLER_PORT" ABC_KAFKA_CONTROLLER_PORT || bad=1; }
+  [[ -z $epid ]] && { check_ports_free es "$ES_PORT" ABC_ES_PORT "$ES_TRANSPORT_PORT" ABC_ES_TRANSPORT_PORT || bad=1; }
+  ((bad)) && { say "stack.sh up: nothing started" >&2; return 1; }
+  write_stack_env
+
+  say "stack.sh up: $STACK_DIR"
+  up_kafka & local jk=$!
+  up_es & local je=$!
+  local rk=0 re=0
+  wait $jk || rk=$?
+  wait $je || re=$?
+  kpid=$(svc_pid kafka 2>/dev/null); epid=$(svc_pid es 2>/dev/null)
+  say "kafka  bootstrap 127.0.0.1:$KAFKA_PORT  pid ${kpid:--}  $( ((rk)) && echo FAILED || echo ok)"
+  say "es     http://127.0.0.1:$ES_PORT  pid ${epid:--}  $( ((re)) && echo FAILED || echo ok)"
+  say "up took $(secs_since "$t0")"
+  ((rk == 0 && re == 0))
+}
+
+stop_one() { # svc grace_seconds
+  local svc=$1 grace=$2 pidfile pred pids pid
+  if [[ $svc == kafka ]]; then pidfile=$KAFKA_PIDFILE pred=kafka_is_ours; else pidfile=$ES_PIDFILE pred=es_is_ours; fi
+  pid=$(svc_pid "$svc")
+  # plus anything else of this stack (lost pid file, an interrupted 'up', a left-over ES launcher)
+  pids=$( { echo "$pid"; find_pids "$pred"; [[ $svc == es ]] && find_pids es_cli_is_ours; } | grep . | sort -u)
+  if [[ -z $pids ]]; then log "$svc" "not running"; rm -f "$pidfile"; return 0; fi
+  local t0; t0=$(now_ms)
+  kill -TERM $pids 2>/dev/null
+  local deadline=$(( $(date +%s) + grace )) left
+  while :; do
+    left=""; for pid in $pids; do alive "$pid" && left+="$pid "; done
+    [[ -z $left ]] && break
+    if (( $(date +%s) >= deadline )); then
+      log "$svc" "still running after ${grace}s, sending SIGKILL to $left"
+      kill -KILL $left 2>/dev/null; sleep 0.5
+      left=""; for pid in $pids; do alive "$pid" && left+="$pid "; done
+      [[ -n $left ]] && { err "$svc" "could not stop $left"; return 1; }
+      break
+    fi
+    sleep 0.2
+  done
+  rm -f "$pidfile"
+  log "$svc" "stopped (pid $(echo $pids | tr ' ' ',')) in $(secs_since "$t0")"
+}
+
+cmd_down() { with_lock "$STACK_DIR/.lock" cmd_down_locked; }
+cmd_down_locked() {
+  [[ -d $STACK_DIR ]] || { say "stack.sh: nothing in $STACK_DIR"; return 0; }
+  stop_one kafka 30 & local jk=$!
+  stop_one es 30 & local je=$!
+  local rc=0
+  wait $jk || rc=1
+  wait $je || rc=1
+  return $rc
+}
+
+cmd_status() {
+  local R_KAFKA_PORT="" R_KAFKA_CONTROLLER_PORT="" R_ES_PORT="" R_ES_TRANSPORT_PORT=""
+  local kpid epid kport eport ok=0 h
+  kpid=$(svc_pid kafka); epid=$(svc_pid es)
+  [[ -n $kpid$epid ]] && load_recorded_ports
+  kport=${R_KAFKA_PORT:-$KAFKA_PORT}; eport=${R_ES_PORT:-$ES_PORT}
+  say "stack: $STACK_DIR"
+  if [[ -z $kpid ]]; then
+    say "kafka  STOPPED   bootstrap 127.0.0.1:$kport"; ok=1
+  elif kafka_healthy "$kport"; then
+    say "kafka  HEALTHY   bootstrap 127.0.0.1:$kport  pid $kpid  rss $(rss "$kpid")"
+  else
+    say "kafka  UNHEALTHY bootstrap 127.0.0.1:$kport  pid $kpid (broker does not answer)"; ok=1
+  fi
+  if [[ -z $epid ]]; then
+    say "es     STOPPED   http://127.0.0.1:$eport"; ok=1
+  else
+    h=$(es_health "$eport")
+    if [[ $h == green || $h == yellow ]]; then
+      say "es     HEALTHY   http://127.0.0.1:$eport  pid $epid  rss $(rss "$epid")  cluster $h"
+    else
+      say "es     UNHEALTHY http://127.0.0.1:$eport  pid $epid (cluster health: ${h:-no answer})"; ok=1
+    fi
+  fi
+  return $ok
+}
+
+rss() { awk '/^VmRSS/ {printf "%dMB", $2/1024}' "/proc/$1/status" 2>/dev/null; }
+
+cmd_logs() {
+  local svcs=() follow=0 n=100
+  while (($#)); do
+    case $1 in
+      kafka|es) svcs+=("$1") ;;
+      -f|--follow) follow=1 ;;
+      -n) n=${2:?}; shift ;;
+      *) die "logs: unknown argument '$1' (expected kafka, es, -f, -n N)" ;;
+    esac
+    shift
+  done
+  ((${#svcs[@]})) || svcs=(kafka es)
+  if ((follow)); then
+    local files=() s f
+    for s in "${svcs[@]}"; do for f in $(log_files "$s"); do [[ -e $f ]] && files+=("$f"); done; done
+    ((${#files[@]})) || die "no log files yet in $STACK_DIR"
+    exec tail -n "$n" -F "${files[@]}"
+  fi
+  local s; for s in "${svcs[@]}"; do tail_logs "$s" "$n"; done
+}
+
+cmd_clean() {
+  cmd_down || return 1
+  with_lock "$STACK_DIR/.lock" rm -rf "$KDIR" "$ESDIR" "$STACK_ENV"
+  say "stack.sh: removed data and logs in $STACK_DIR (download cache $CACHE_DIR kept)"
+}
+
+case ${1:-help} in
+  up)      cmd_up ;;
+  down)    cmd_down ;;
+  restart) cmd_down && cmd_up ;;
+  status)  cmd_status ;;
+  logs)    shift; cmd_logs "$@" ;;
+  clean)   cmd_clean ;;
+  help|-h|--help) usage ;;
+  *) usage >&2; exit 2 ;;
+esac
