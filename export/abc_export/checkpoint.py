@@ -3,6 +3,7 @@
 Result: merged float32 weights under canonical HF names (transformers 4.47 layout:
 ``model.layers.N...``, ``visual.blocks.N...``), the ``mlp_head`` weights and the instruct LoRA
 factors, which stay unmerged (they are a per-row runtime switch)."""
+import hashlib
 import json
 import math
 import os
@@ -118,10 +119,14 @@ class Adapter:
         wpath = os.path.join(folder, "adapter_model.safetensors")
         bpath = os.path.join(folder, "adapter_model.bin")
         if os.path.exists(wpath):
-            raw = read_safetensors(wpath)
+            self.digests: Dict[str, str] = {}
+            raw = read_safetensors(wpath, self.digests)
             self.weights_path = wpath
         elif os.path.exists(bpath):
             raw = torch.load(bpath, map_location="cpu")
+            self.digests = {k: f"{v.dtype} {list(v.shape)} " + hashlib.sha256(
+                (v.view(torch.int16) if v.dtype == torch.bfloat16 else v).contiguous().numpy().tobytes()).hexdigest()
+                for k, v in raw.items()}
             self.weights_path = bpath
         else:
             raise ExportError(f"{role} adapter: no adapter_model.safetensors in {folder}")
@@ -142,6 +147,9 @@ class Adapter:
             if "lora_embedding" in rest or "lora_magnitude" in rest:
                 raise ExportError(f"{role} adapter {self.weights_path}: key '{key}' is not supported "
                                   f"(only lora_A/lora_B on Linear layers)")
+            # PEFT saves ModulesToSaveWrapper copies as '<module>.<param>'; tolerate the unrenamed
+            # '<module>.modules_to_save.<adapter>.<param>' form too
+            rest = re.sub(r"\.modules_to_save\.[^.]+\.", ".", rest)
             if any(rest == m or rest.startswith(m + ".") for m in self.modules_to_save):
                 self.saved[rest] = val
                 continue
@@ -238,7 +246,8 @@ class Adapter:
 
 
 class Loaded:
-    def __init__(self, cfg, weights, mlp_head, instruct, base_dtype):
+    def __init__(self, cfg, weights, mlp_head, instruct, base_dtype, content_id=""):
+        self.content_id = content_id    # sha256 over tensor contents + configs (layout independent)
         self.cfg = cfg
         self.weights = weights          # canonical name -> merged tensor (stored dtype, merged ones fp32 or rounded)
         self.mlp_head = mlp_head        # w1,b1,w2,b2 float32
@@ -251,7 +260,8 @@ def load(base_dir: str, pretrain_dir: str, instruct_dir: str, round_to: torch.dt
     rounded to the stored dtype of the base weight, as PEFT's in-place merge into a bf16 model does.
     Unmerged weights keep their stored dtype (no float32 copy of a 7B model)."""
     cfg = ModelConfig(os.path.join(base_dir, "config.json"))
-    raw = read_checkpoint_dir(base_dir)
+    digests: Dict[str, str] = {}
+    raw = read_checkpoint_dir(base_dir, digests)
     base: Dict[str, torch.Tensor] = OrderedDict()
     for k, val in raw.items():
         base[canonical_name(k)] = val
@@ -296,4 +306,12 @@ def load(base_dir: str, pretrain_dir: str, instruct_dir: str, round_to: torch.dt
     if head is None:
         raise ExportError(f"pretrain adapter {pre.weights_path}: missing tensor "
                           f"'{PEFT_PREFIX}mlp_head.linear_layer1.weight' (mlp_head in modules_to_save)")
-    return Loaded(cfg, weights, head, ins_lora, base_dtype)
+    h = hashlib.sha256()
+    h.update(b"base-config " + json.dumps(cfg.raw, sort_keys=True).encode() + b"\n")
+    for k in sorted(digests):
+        h.update(f"base {k} {digests[k]}\n".encode())
+    for ad in (pre, ins):
+        h.update(f"{ad.role}-config ".encode() + json.dumps(ad.raw, sort_keys=True).encode() + b"\n")
+        for k in sorted(ad.digests):
+            h.update(f"{ad.role} {k} {ad.digests[k]}\n".encode())
+    return Loaded(cfg, weights, head, ins_lora, base_dtype, h.hexdigest())

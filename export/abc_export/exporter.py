@@ -10,7 +10,6 @@ import torch
 from . import ExportError
 from .checkpoint import load
 from .modules import LanguageModule, VisionModule, default_attention_impl
-from .safetensors_io import weight_files
 
 FORMAT_VERSION = 1
 
@@ -74,11 +73,12 @@ def _read_json(path: str) -> Optional[Dict]:
     return None
 
 
-def model_version(files: List[str], options: Dict) -> str:
+def model_version(content_id: str, tokenizer_sha256: str, options: Dict) -> str:
+    """sha256 over the checkpoint content id (configs + every tensor's dtype, shape and data hash, so a
+    sharded and a single-file copy of the same weights agree), the tokenizer and the export options."""
     h = hashlib.sha256()
-    h.update(json.dumps({"format_version": FORMAT_VERSION, "options": options}, sort_keys=True).encode())
-    for role, path in files:
-        h.update(f"{role}:{os.path.basename(path)}:{sha256_file(path)}\n".encode())
+    h.update(json.dumps({"format_version": FORMAT_VERSION, "options": options, "weights": content_id,
+                         "tokenizer": tokenizer_sha256}, sort_keys=True).encode())
     return h.hexdigest()
 
 
@@ -168,17 +168,8 @@ def export(base: str, pretrain: str, instruct: str, out: str, dtype: str = "fp32
     if os.path.abspath(tok_src) != os.path.abspath(tok_dst):
         shutil.copyfile(tok_src, tok_dst)
 
-    files = [("base", os.path.join(base, "config.json"))]
-    idx = os.path.join(base, "model.safetensors.index.json")
-    files += [("base", p) for p in weight_files(base)]
-    for role, d in (("pretrain", pretrain), ("instruct", instruct)):
-        files.append((role, os.path.join(d, "adapter_config.json")))
-        wp = os.path.join(d, "adapter_model.safetensors")
-        files.append((role, wp if os.path.exists(wp) else os.path.join(d, "adapter_model.bin")))
-    files.append(("tokenizer", tok_src))
-    options = {"dtype": dtype, "positions": positions}
-    mv = model_version(files, options)
-    del idx
+    tok_sha = sha256_file(tok_src)
+    mv = model_version(ld.content_id, tok_sha, {"dtype": dtype, "positions": positions})
 
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -197,7 +188,7 @@ def export(base: str, pretrain: str, instruct: str, out: str, dtype: str = "fp32
         "exported_with_torch": torch.__version__,
         "modules": {"vision": "vision.pt", "language": "language.pt"},
         "tokenizer": "tokenizer.json",
-        "tokenizer_sha256": sha256_file(tok_src),
+        "tokenizer_sha256": tok_sha,
         "preprocessing": {
             "patch_size": patch,
             "temporal_patch_size": tps,

@@ -1,5 +1,6 @@
 """Minimal safetensors reader/writer (format: 8-byte little-endian header length, JSON header,
 raw little-endian tensor data)."""
+import hashlib
 import json
 import os
 import struct
@@ -29,8 +30,9 @@ def _decode(dtype: str, raw: bytes, shape: List[int], key: str, path: str) -> to
     return torch.from_numpy(arr.reshape(shape).astype(_NP[dtype]).copy())
 
 
-def read_safetensors(path: str) -> "OrderedDict[str, torch.Tensor]":
-    """Read every tensor of one .safetensors file (bf16 stays bf16, f16 stays f16)."""
+def read_safetensors(path: str, digests: Dict[str, str] = None) -> "OrderedDict[str, torch.Tensor]":
+    """Read every tensor of one .safetensors file (bf16 stays bf16, f16 stays f16). When ``digests``
+    is given, fill it with key -> "dtype shape sha256(raw bytes)" (layout-independent content ids)."""
     with open(path, "rb") as f:
         head = f.read(8)
         if len(head) != 8:
@@ -51,12 +53,14 @@ def read_safetensors(path: str) -> "OrderedDict[str, torch.Tensor]":
             count *= s
         raw = data[start:end]
         out[key] = _decode(info["dtype"], raw, shape, key, path)
+        if digests is not None:
+            digests[key] = f"{info['dtype']} {shape} {hashlib.sha256(raw).hexdigest()}"
         if out[key].numel() != count:
             raise ExportError(f"{path}: tensor '{key}' data size does not match shape {shape}")
     return out
 
 
-def read_checkpoint_dir(folder: str) -> "OrderedDict[str, torch.Tensor]":
+def read_checkpoint_dir(folder: str, digests: Dict[str, str] = None) -> "OrderedDict[str, torch.Tensor]":
     """Read a HF weights folder: model.safetensors.index.json (sharded) or *.safetensors."""
     index = os.path.join(folder, "model.safetensors.index.json")
     files: List[str]
@@ -69,7 +73,7 @@ def read_checkpoint_dir(folder: str) -> "OrderedDict[str, torch.Tensor]":
             p = os.path.join(folder, fn)
             if not os.path.exists(p):
                 raise ExportError(f"{index}: shard '{fn}' listed in weight_map is missing")
-            for k, v in read_safetensors(p).items():
+            for k, v in read_safetensors(p, digests).items():
                 out[k] = v
         for k, fn in wm.items():
             if k not in out:
@@ -77,13 +81,13 @@ def read_checkpoint_dir(folder: str) -> "OrderedDict[str, torch.Tensor]":
         return out
     single = os.path.join(folder, "model.safetensors")
     if os.path.exists(single):
-        return read_safetensors(single)
+        return read_safetensors(single, digests)
     cands = sorted(fn for fn in os.listdir(folder) if fn.endswith(".safetensors"))
     if not cands:
         raise ExportError(f"{folder}: no model.safetensors, model.safetensors.index.json or *.safetensors")
     out = OrderedDict()
     for fn in cands:
-        out.update(read_safetensors(os.path.join(folder, fn)))
+        out.update(read_safetensors(os.path.join(folder, fn), digests))
     return out
 
 

@@ -55,7 +55,8 @@ def test_other_seed_and_dims_bf16_mrope(tmp_path, fake_tokenizer):
     assert m["dtype"] == "bfloat16" and m["positions"] == "mrope" and m["dims"] == 24
     # fp32 export of the same bf16 checkpoint agrees with the unbatched reference (mrope)
     out32 = str(tmp_path / "b32")
-    export(*dirs(ck), out32, positions="mrope", tokenizer=fake_tokenizer)
+    m32 = export(*dirs(ck), out32, positions="mrope", tokenizer=fake_tokenizer)
+    assert m32["model_version"] != m["model_version"]
     ld = checkpoint.load(*dirs(ck))
     vis = torch.jit.load(os.path.join(out32, "vision.pt"))
     lang = torch.jit.load(os.path.join(out32, "language.pt"))
