@@ -48,7 +48,12 @@ IMAGES = [
     ("wide_1000x40.png", 1000, 40, "RGB", "very wide: 1008x28 then 2688x84-ish"),
     ("odd_333x217.png", 333, 217, "RGB", "odd size"),
     ("gray_50x61.png", 50, 61, "L", "grayscale converted to RGB"),
+    ("dot_1x1.png", 1, 1, "RGB", "single pixel: 56x56 then 448x448"),
+    ("line_200x1.png", 200, 1, "RGB", "aspect ratio exactly 200 (allowed)"),
 ]
+
+# images the pipeline must reject (qwen_vl_utils smart_resize raises: aspect ratio > 200)
+INVALID_IMAGES = [("line_201x1.png", 201, 1, "RGB", "aspect ratio 201 > 200: rejected")]
 
 INSTRUCTIONS = ["What is in the image?", "左边的动物是什么？", "Find the 🐱 and the 🚗.", "!"]
 TEXTS = ["a photo of a cat", "!", "猫の写真 📷 — naïve café", "  leading and trailing spaces  ",
@@ -56,7 +61,7 @@ TEXTS = ["a photo of a cat", "!", "猫の写真 📷 — naïve café", "  leadi
 
 
 def make_images(out):
-    for i, (name, w, h, mode, _note) in enumerate(IMAGES):
+    for i, (name, w, h, mode, _note) in enumerate(IMAGES + INVALID_IMAGES):
         path = os.path.join(out, name)
         if os.path.exists(path):
             continue
@@ -123,6 +128,15 @@ def main(argv=None):
             },
             "_rows": rows,
         }
+
+    invalid = {}
+    for name, w, h, mode, note in INVALID_IMAGES:
+        try:
+            preprocess_image(os.path.join(a.out, name), pp)
+        except ValueError as e:
+            invalid[name] = {"note": note, "size": [w, h], "error": str(e)}
+        else:
+            raise SystemExit(f"{name} should be rejected")
 
     cases = []
     names = [n for n, *_ in IMAGES]
@@ -199,6 +213,7 @@ def main(argv=None):
         "tolerance": 1e-4,
         "instructions": INSTRUCTIONS,
         "images": images,
+        "invalid_images": invalid,
         "cases": cases,
     }
     with open(os.path.join(a.out, "goldens.json"), "w", encoding="utf-8") as f:

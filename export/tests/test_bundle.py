@@ -171,3 +171,11 @@ def test_golden_ids_match_independent_python_bpe(goldens):
             assert tok.encode(c["prompt"].replace("<|image_pad|>", "<|image_pad|>" * n)) == c["input_ids"]
         else:
             assert c["input_ids"] == c["prompt_ids"]
+
+
+def test_golden_invalid_images_rejected(goldens):
+    man = json.load(open(os.path.join(TINY, "manifest.json")))
+    assert goldens["invalid_images"]
+    for name in goldens["invalid_images"]:
+        with pytest.raises(ValueError, match="aspect ratio"):
+            preprocess_image(os.path.join(TINY, "goldens", name), man["preprocessing"])
