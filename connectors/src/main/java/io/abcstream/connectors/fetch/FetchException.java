@@ -10,24 +10,25 @@ public final class FetchException extends Exception {
     /** Failure kinds; each maps to exactly one DLQ {@link ErrorClass}. */
     public enum Kind {
         /** The policy refused it: address, scheme, file root, userinfo or port. */
-        FORBIDDEN(ErrorClass.FETCH_FORBIDDEN),
+        FORBIDDEN,
         /** The source did not deliver: 4xx, exhausted retries, timeouts, redirects, refused connections. */
-        FAILED(ErrorClass.FETCH_FAILED),
+        FAILED,
         /** The byte limit was exceeded (declared, estimated or while streaming). */
-        TOO_LARGE(ErrorClass.IMAGE_TOO_LARGE),
+        TOO_LARGE,
         /** The bytes are not a known image format. */
-        UNDECODABLE(ErrorClass.UNDECODABLE_IMAGE),
+        UNDECODABLE,
         /** The reference itself is malformed (unparseable URI, bad data: URI). */
-        INVALID_REFERENCE(ErrorClass.INVALID_REQUEST);
+        INVALID_REFERENCE;
 
-        private final ErrorClass errorClass;
-
-        Kind(ErrorClass errorClass) {
-            this.errorClass = errorClass;
-        }
-
+        /** The DLQ class. Resolved on demand so failing fast never waits for Avro's schema initialisation. */
         public ErrorClass errorClass() {
-            return errorClass;
+            return switch (this) {
+                case FORBIDDEN -> ErrorClass.FETCH_FORBIDDEN;
+                case FAILED -> ErrorClass.FETCH_FAILED;
+                case TOO_LARGE -> ErrorClass.IMAGE_TOO_LARGE;
+                case UNDECODABLE -> ErrorClass.UNDECODABLE_IMAGE;
+                case INVALID_REFERENCE -> ErrorClass.INVALID_REQUEST;
+            };
         }
     }
 
