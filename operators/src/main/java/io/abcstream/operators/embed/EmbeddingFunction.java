@@ -1,0 +1,213 @@
+package io.abcstream.operators.embed;
+
+import io.abcstream.connectors.fetch.ImageFetcher;
+import io.abcstream.model.image.ImageDecoder;
+import io.abcstream.model.runtime.Embedder;
+import io.abcstream.operators.batching.BatchingService;
+import io.abcstream.operators.failure.Failures;
+import io.abcstream.schemas.ErrorClass;
+import io.abcstream.schemas.ImageEmbeddingRequest;
+import io.abcstream.schemas.codec.RecordCodec;
+import io.abcstream.schemas.internal.EmbeddingOutcome;
+import io.abcstream.schemas.internal.SourcedRequest;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+
+/**
+ * The async embedding operator: fetch, decode, preprocess and tokenize on a bounded CPU pool, then
+ * the shared batching service. Flink holds only the small request in flight; a timeout becomes a
+ * dead letter, never a task failure.
+ */
+public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, EmbeddingOutcome> {
+
+  private static final long serialVersionUID = 1L;
+
+  private final EmbeddingOperatorConfig config;
+
+  private transient ImageFetcher fetcher;
+  private transient BatchingService.Lease lease;
+  private transient ExecutorService cpu;
+  private transient EmbeddingPipeline pipeline;
+  private transient RecordCodec<ImageEmbeddingRequest> inputCodec;
+  private transient Map<ResultFuture<EmbeddingOutcome>, CompletionGuard<EmbeddingOutcome>> inFlight;
+  private transient Counter embeddingsOut;
+  private transient Map<ErrorClass, Counter> deadLettered;
+
+  public EmbeddingFunction(EmbeddingOperatorConfig config) {
+    this.config = Objects.requireNonNull(config, "config");
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    inputCodec = RecordCodec.of(config.inputFormat(), ImageEmbeddingRequest.class);
+    inFlight = new ConcurrentHashMap<>();
+    lease = BatchingService.acquire(config.batching());
+    fetcher = ImageFetcher.create(config.fetch());
+    AtomicInteger threadIds = new AtomicInteger();
+    cpu =
+        new ThreadPoolExecutor(
+            config.cpuThreads(),
+            config.cpuThreads(),
+            60,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "abc-preprocess-" + threadIds.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    ImageDecoder decoder =
+        ImageDecoder.builder()
+            .maxPixels(config.maxImagePixels())
+            .maxBytes(config.maxImageBytes())
+            .build();
+    MetricGroup metrics = getRuntimeContext().getMetricGroup();
+    pipeline =
+        new EmbeddingPipeline(
+            fetcher,
+            decoder,
+            Embedder.preprocessorFor(lease.service().model().manifest()),
+            lease.service(),
+            cpu,
+            inputCodec,
+            flinkMetrics(metrics));
+    registerMetrics(metrics);
+  }
+
+  @Override
+  public void asyncInvoke(SourcedRequest input, ResultFuture<EmbeddingOutcome> resultFuture) {
+    CompletionGuard<EmbeddingOutcome> guard = new CompletionGuard<>(resultFuture::complete);
+    inFlight.put(resultFuture, guard);
+    try {
+      pipeline
+          .embed(input, guard)
+          .whenComplete(
+              (outcomes, error) -> {
+                inFlight.remove(resultFuture);
+                List<EmbeddingOutcome> results =
+                    error == null
+                        ? outcomes
+                        : List.of(failureOutcome(input, EmbeddingFailureClassifier.classify(error, guard.stage())));
+                if (guard.complete(results)) {
+                  count(results);
+                }
+              });
+    } catch (RuntimeException e) {
+      inFlight.remove(resultFuture);
+      List<EmbeddingOutcome> results =
+          List.of(failureOutcome(input, EmbeddingFailureClassifier.classify(e, guard.stage())));
+      if (guard.complete(results)) {
+        count(results);
+      }
+    }
+  }
+
+  @Override
+  public void timeout(SourcedRequest input, ResultFuture<EmbeddingOutcome> resultFuture) {
+    CompletionGuard<EmbeddingOutcome> guard = inFlight.remove(resultFuture);
+    if (guard == null) {
+      // Completed meanwhile, or restored from a checkpoint without running: the latter cannot
+      // reach here because restored inputs are re-invoked before their timer starts.
+      guard = new CompletionGuard<>(resultFuture::complete);
+    }
+    StageFailure f =
+        new StageFailure(
+            guard.stage(),
+            ErrorClass.TIMEOUT,
+            "no result within the operator timeout (stuck in stage " + guard.stage() + ")",
+            1);
+    List<EmbeddingOutcome> results = List.of(failureOutcome(input, f));
+    if (guard.complete(results)) {
+      count(results);
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (cpu != null) {
+      cpu.shutdownNow();
+    }
+    if (fetcher != null) {
+      fetcher.close();
+    }
+    if (lease != null) {
+      lease.close();
+    }
+  }
+
+  private EmbeddingOutcome failureOutcome(SourcedRequest input, StageFailure f) {
+    return EmbeddingOutcome.newBuilder()
+        .setFailure(
+            Failures.of(
+                input,
+                null,
+                f.stage(),
+                f.errorClass(),
+                f.message(),
+                f.attempts(),
+                inputCodec,
+                pipeline == null ? null : pipeline.modelVersion()))
+        .build();
+  }
+
+  private void count(List<EmbeddingOutcome> results) {
+    for (EmbeddingOutcome o : results) {
+      if (o.getEmbedding() != null) {
+        embeddingsOut.inc();
+      } else if (o.getFailure() != null) {
+        deadLettered.get(o.getFailure().getErrorClass()).inc();
+      }
+    }
+  }
+
+  private void registerMetrics(MetricGroup metrics) {
+    embeddingsOut = metrics.counter("embeddingsOut");
+    deadLettered = new java.util.EnumMap<>(ErrorClass.class);
+    MetricGroup dlq = metrics.addGroup("deadLettered");
+    for (ErrorClass c : ErrorClass.values()) {
+      deadLettered.put(c, dlq.counter(c.name()));
+    }
+    BatchingService.BatchingStats stats = lease.service().stats();
+    metrics.gauge("batchSize", stats::lastBatchSize);
+    metrics.gauge("paddingRatio", stats::paddingRatio);
+    metrics.gauge("deviceBusyRatio", stats::deviceBusyRatio);
+    metrics.gauge("queueLatencyMeanMs", stats::meanQueueMillis);
+    metrics.gauge("inFlight", () -> inFlight.size());
+  }
+
+  private static PipelineMetrics flinkMetrics(MetricGroup metrics) {
+    Histogram fetch = metrics.histogram("fetchLatencyMs", new DescriptiveStatisticsHistogram(1_000));
+    Histogram decode = metrics.histogram("decodeLatencyMs", new DescriptiveStatisticsHistogram(1_000));
+    Histogram model = metrics.histogram("modelLatencyMs", new DescriptiveStatisticsHistogram(1_000));
+    return new PipelineMetrics() {
+      @Override
+      public void fetchNanos(long nanos) {
+        fetch.update(nanos / 1_000_000);
+      }
+
+      @Override
+      public void decodeNanos(long nanos) {
+        decode.update(nanos / 1_000_000);
+      }
+
+      @Override
+      public void modelNanos(long nanos) {
+        model.update(nanos / 1_000_000);
+      }
+    };
+  }
+}

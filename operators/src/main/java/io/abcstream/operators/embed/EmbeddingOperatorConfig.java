@@ -1,0 +1,114 @@
+package io.abcstream.operators.embed;
+
+import io.abcstream.connectors.fetch.FetchConfig;
+import io.abcstream.operators.batching.BatchingConfig;
+import io.abcstream.schemas.codec.RecordCodec;
+import java.io.Serializable;
+import java.util.Objects;
+
+/** Everything the embedding operator needs to build its clients in open(). */
+public final class EmbeddingOperatorConfig implements Serializable {
+
+  private static final long serialVersionUID = 1L;
+
+  private final FetchConfig fetch;
+  private final BatchingConfig batching;
+  private final int cpuThreads;
+  private final long maxImagePixels;
+  private final long maxImageBytes;
+  private final RecordCodec.Format inputFormat;
+
+  private EmbeddingOperatorConfig(Builder b) {
+    this.fetch = b.fetch;
+    this.batching = b.batching;
+    this.cpuThreads = b.cpuThreads;
+    this.maxImagePixels = b.maxImagePixels;
+    this.maxImageBytes = b.maxImageBytes;
+    this.inputFormat = b.inputFormat;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public FetchConfig fetch() {
+    return fetch;
+  }
+
+  public BatchingConfig batching() {
+    return batching;
+  }
+
+  public int cpuThreads() {
+    return cpuThreads;
+  }
+
+  public long maxImagePixels() {
+    return maxImagePixels;
+  }
+
+  public long maxImageBytes() {
+    return maxImageBytes;
+  }
+
+  public RecordCodec.Format inputFormat() {
+    return inputFormat;
+  }
+
+  /** Checked setters; fetch and batching configs are required. */
+  public static final class Builder {
+    private FetchConfig fetch;
+    private BatchingConfig batching;
+    private int cpuThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    // Pillow's MAX_IMAGE_PIXELS: the reference refuses (warns, then errors at 2x) beyond it.
+    private long maxImagePixels = 89_478_485L;
+    private long maxImageBytes = 20L << 20;
+    private RecordCodec.Format inputFormat = RecordCodec.Format.AVRO;
+
+    public Builder fetch(FetchConfig value) {
+      this.fetch = Objects.requireNonNull(value, "fetch");
+      return this;
+    }
+
+    public Builder batching(BatchingConfig value) {
+      this.batching = Objects.requireNonNull(value, "batching");
+      return this;
+    }
+
+    public Builder cpuThreads(int value) {
+      if (value < 1) {
+        throw new IllegalArgumentException("cpu threads must be >= 1, got " + value);
+      }
+      this.cpuThreads = value;
+      return this;
+    }
+
+    public Builder maxImagePixels(long value) {
+      if (value < 1) {
+        throw new IllegalArgumentException("max image pixels must be >= 1, got " + value);
+      }
+      this.maxImagePixels = value;
+      return this;
+    }
+
+    public Builder maxImageBytes(long value) {
+      if (value < 1) {
+        throw new IllegalArgumentException("max image bytes must be >= 1, got " + value);
+      }
+      this.maxImageBytes = value;
+      return this;
+    }
+
+    public Builder inputFormat(RecordCodec.Format value) {
+      this.inputFormat = Objects.requireNonNull(value, "inputFormat");
+      return this;
+    }
+
+    public EmbeddingOperatorConfig build() {
+      if (fetch == null || batching == null) {
+        throw new IllegalStateException("fetch and batching configs are required");
+      }
+      return new EmbeddingOperatorConfig(this);
+    }
+  }
+}

@@ -1,0 +1,206 @@
+package io.abcstream.operators.embed;
+
+import io.abcstream.connectors.fetch.FetchedImage;
+import io.abcstream.connectors.fetch.ImageFetcher;
+import io.abcstream.connectors.fetch.ImageRef;
+import io.abcstream.model.image.AbcPreprocessor;
+import io.abcstream.model.image.ImageDecoder;
+import io.abcstream.model.image.PreprocessedImage;
+import io.abcstream.model.runtime.EmbeddingInput;
+import io.abcstream.model.runtime.PreparedInput;
+import io.abcstream.model.text.ModelInputException;
+import io.abcstream.operators.batching.BatchingService;
+import io.abcstream.operators.document.DocumentIds;
+import io.abcstream.operators.failure.Failures;
+import io.abcstream.schemas.EmbeddingMode;
+import io.abcstream.schemas.ImageEmbedding;
+import io.abcstream.schemas.ImageEmbeddingRequest;
+import io.abcstream.schemas.codec.RecordCodec;
+import io.abcstream.schemas.internal.EmbeddingOutcome;
+import io.abcstream.schemas.internal.SourcedRequest;
+import io.abcstream.schemas.FailureStage;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * One request's way through the operator: fetch, decode + preprocess (CPU pool), tokenize each
+ * instruction, hand the rows to the batching service, build the outcomes. The returned future
+ * never fails: every failure becomes a dead-letter outcome, per instruction where it can.
+ */
+public final class EmbeddingPipeline {
+
+  /** Tracks the stage a request is in, so a timeout can say where it stuck. */
+  public interface StageListener {
+    void entered(FailureStage stage);
+  }
+
+  private final ImageFetcher fetcher;
+  private final ImageDecoder decoder;
+  private final AbcPreprocessor preprocessor;
+  private final BatchingService service;
+  private final Executor cpu;
+  private final RecordCodec<ImageEmbeddingRequest> inputCodec;
+  private final String modelVersion;
+  private final PipelineMetrics metrics;
+
+  public EmbeddingPipeline(
+      ImageFetcher fetcher,
+      ImageDecoder decoder,
+      AbcPreprocessor preprocessor,
+      BatchingService service,
+      Executor cpu,
+      RecordCodec<ImageEmbeddingRequest> inputCodec,
+      PipelineMetrics metrics) {
+    this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
+    this.decoder = Objects.requireNonNull(decoder, "decoder");
+    this.preprocessor = Objects.requireNonNull(preprocessor, "preprocessor");
+    this.service = Objects.requireNonNull(service, "service");
+    this.cpu = Objects.requireNonNull(cpu, "cpu");
+    this.inputCodec = Objects.requireNonNull(inputCodec, "inputCodec");
+    this.modelVersion = service.model().modelVersion();
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+  }
+
+  public String modelVersion() {
+    return modelVersion;
+  }
+
+  public CompletableFuture<List<EmbeddingOutcome>> embed(SourcedRequest sourced, StageListener stages) {
+    ImageEmbeddingRequest request = sourced.getRequest();
+    long start = System.nanoTime();
+    stages.entered(FailureStage.FETCH);
+    CompletableFuture<FetchedImage> fetched;
+    try {
+      fetched = fetcher.fetch(ImageRef.fromAvro(request.getImage()));
+    } catch (RuntimeException e) {
+      fetched = CompletableFuture.failedFuture(e);
+    }
+    return fetched
+        .thenApplyAsync(
+            image -> {
+              metrics.fetchNanos(System.nanoTime() - start);
+              stages.entered(FailureStage.IMAGE);
+              long decodeStart = System.nanoTime();
+              PreprocessedImage pre = preprocessor.preprocess(decoder.decode(image.bytes()));
+              metrics.decodeNanos(System.nanoTime() - decodeStart);
+              return pre;
+            },
+            cpu)
+        .thenComposeAsync(image -> embedRows(sourced, image, stages), cpu)
+        .exceptionally(
+            error -> {
+              StageFailure f = EmbeddingFailureClassifier.classify(error, FailureStage.FETCH);
+              return List.of(failure(sourced, null, f));
+            });
+  }
+
+  private CompletableFuture<List<EmbeddingOutcome>> embedRows(
+      SourcedRequest sourced, PreprocessedImage image, StageListener stages) {
+    stages.entered(FailureStage.TOKENIZE);
+    ImageEmbeddingRequest request = sourced.getRequest();
+    List<String> instructions = request.getInstructions();
+    List<String> rows = instructions.isEmpty() ? java.util.Collections.singletonList(null) : instructions;
+    List<EmbeddingOutcome> failed = new ArrayList<>();
+    List<String> submittedTexts = new ArrayList<>();
+    List<CompletableFuture<float[]>> vectors = new ArrayList<>();
+    for (String instruction : rows) {
+      try {
+        EmbeddingInput input =
+            instruction == null ? EmbeddingInput.image(image) : EmbeddingInput.query(image, instruction);
+        PreparedInput prepared = service.prepare(input);
+        vectors.add(service.submit(prepared));
+        submittedTexts.add(instruction);
+      } catch (ModelInputException e) {
+        failed.add(failure(sourced, instruction, EmbeddingFailureClassifier.classify(e, FailureStage.TOKENIZE)));
+      }
+    }
+    stages.entered(FailureStage.MODEL);
+    long modelStart = System.nanoTime();
+    List<CompletableFuture<EmbeddingOutcome>> outcomes = new ArrayList<>(vectors.size());
+    for (int i = 0; i < vectors.size(); i++) {
+      String instruction = submittedTexts.get(i);
+      outcomes.add(
+          vectors
+              .get(i)
+              .handle(
+                  (vector, error) ->
+                      error == null
+                          ? embedding(sourced, instruction, image, vector)
+                          : failure(
+                              sourced,
+                              instruction,
+                              EmbeddingFailureClassifier.classify(error, FailureStage.MODEL))));
+    }
+    return CompletableFuture.allOf(outcomes.toArray(new CompletableFuture<?>[0]))
+        .thenApply(
+            done -> {
+              metrics.modelNanos(System.nanoTime() - modelStart);
+              List<EmbeddingOutcome> all = new ArrayList<>(failed);
+              for (CompletableFuture<EmbeddingOutcome> o : outcomes) {
+                all.add(o.join());
+              }
+              return all;
+            });
+  }
+
+  private EmbeddingOutcome embedding(
+      SourcedRequest sourced, String instruction, PreprocessedImage image, float[] vector) {
+    ImageEmbeddingRequest request = sourced.getRequest();
+    List<Float> values = new ArrayList<>(vector.length);
+    for (float v : vector) {
+      values.add(v);
+    }
+    Instant eventTime =
+        request.getEventTime() != null
+            ? request.getEventTime()
+            : sourced.getKafkaTimestamp() >= 0 ? Instant.ofEpochMilli(sourced.getKafkaTimestamp()) : null;
+    ImageEmbedding embedding =
+        ImageEmbedding.newBuilder()
+            .setDocId(DocumentIds.of(request.getId(), instruction))
+            .setRequestId(request.getId())
+            .setImageUri(documentUri(request.getImage()))
+            .setInstruction(instruction)
+            .setMode(instruction == null ? EmbeddingMode.IMAGE : EmbeddingMode.IMAGE_INSTRUCTION)
+            .setModelVersion(modelVersion)
+            .setEmbedding(values)
+            .setPixelsHeight(image.height())
+            .setPixelsWidth(image.width())
+            .setMetadata(request.getMetadata())
+            .setEventTime(eventTime)
+            .setEmbeddedAt(Instant.now())
+            .build();
+    return EmbeddingOutcome.newBuilder().setEmbedding(embedding).build();
+  }
+
+  private EmbeddingOutcome failure(SourcedRequest sourced, String instruction, StageFailure f) {
+    return EmbeddingOutcome.newBuilder()
+        .setFailure(
+            Failures.of(
+                sourced,
+                instruction,
+                f.stage(),
+                f.errorClass(),
+                f.message(),
+                f.attempts(),
+                inputCodec,
+                modelVersion))
+        .build();
+  }
+
+  /** What the document records as its image: the URI, but not inline bytes or data: payloads. */
+  static String documentUri(Object image) {
+    if (!(image instanceof CharSequence)) {
+      return null;
+    }
+    String uri = image.toString();
+    if (uri.regionMatches(true, 0, "data:", 0, 5)) {
+      int comma = uri.indexOf(',');
+      return comma > 0 && comma < 100 ? uri.substring(0, comma + 1) : "data:";
+    }
+    return uri;
+  }
+}
