@@ -113,6 +113,7 @@ class Adapter:
         self.target_modules = tm
         self.rank_pattern: Dict[str, int] = dict(c.get("rank_pattern") or {})
         self.alpha_pattern: Dict[str, float] = dict(c.get("alpha_pattern") or {})
+        self.exclude_modules = c.get("exclude_modules")
         self.layers_to_transform = c.get("layers_to_transform")
         self.layers_pattern = c.get("layers_pattern")
         self.modules_to_save: List[str] = list(c.get("modules_to_save") or [])
@@ -156,8 +157,15 @@ class Adapter:
             raise ExportError(f"{role} adapter {self.weights_path}: key '{key}' is neither a LoRA tensor nor "
                               f"part of modules_to_save {self.modules_to_save}")
 
-    # PEFT 0.13 check_target_module_exists
+    # PEFT 0.13 check_target_module_exists (+ exclude_modules of later PEFT versions)
     def matches(self, name: str) -> bool:
+        ex = self.exclude_modules
+        if ex:
+            if isinstance(ex, str):
+                if re.fullmatch(ex, name):
+                    return False
+            elif name in ex or any(name.endswith("." + e) for e in ex):
+                return False
         tm = self.target_modules
         if isinstance(tm, str):
             return re.fullmatch(tm, name) is not None

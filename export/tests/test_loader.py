@@ -223,3 +223,19 @@ def test_newer_transformers_key_layout(small_ck, tmp_path):
     b = checkpoint.load(*dirs(ck))
     for k in a.weights:
         assert torch.equal(a.weights[k], b.weights[k]), k
+
+
+def test_alpha_pattern_and_exclude(small_ck, tmp_path):
+    ck = clone(small_ck, tmp_path / "ck")
+    edit_json(os.path.join(ck, "instruct", "adapter_config.json"),
+              lambda d: d.update(alpha_pattern={"self_attn.q_proj": 10}))
+    ld = checkpoint.load(*dirs(ck))
+    r = json.load(open(os.path.join(ck, "instruct", "adapter_config.json")))
+    for mod, (_, _, s) in ld.instruct.items():
+        want = (10 if mod.endswith("self_attn.q_proj") else r["lora_alpha"]) / r["r"]
+        assert s == pytest.approx(want), mod
+    # excluding a module whose LoRA tensors are present is an error naming the key
+    edit_json(os.path.join(ck, "instruct", "adapter_config.json"),
+              lambda d: d.update(exclude_modules=["model.layers.1.mlp.up_proj"]))
+    with pytest.raises(ExportError, match=r"model\.layers\.1\.mlp\.up_proj\.lora_[AB]\.weight"):
+        checkpoint.load(*dirs(ck))
