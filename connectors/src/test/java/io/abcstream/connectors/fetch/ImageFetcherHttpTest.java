@@ -290,6 +290,34 @@ class ImageFetcherHttpTest {
     }
 
     @Test
+    void resolvesOnceAndConnectsToTheCheckedAddress() throws Exception {
+        // A rebinding resolver: the first answer is allowed, every later one is the metadata address.
+        AtomicInteger lookups = new AtomicInteger();
+        HostResolver rebinding = host -> lookups.incrementAndGet() == 1
+                ? List.of(InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1}))
+                : List.of(InetAddress.getByAddress(host, new byte[] {(byte) 169, (byte) 254, (byte) 169, (byte) 254}));
+        try (ImageFetcher f = ImageFetcher.builder(loopbackConfig().build()).resolver(rebinding).build()) {
+            FetchedImage img = f.fetch(ImageRef.ofUri("http://rebind.test:" + port + "/png")).get(10, TimeUnit.SECONDS);
+            assertThat(img.format()).isEqualTo(ImageFormat.PNG);
+            // The HTTP client itself has no working DNS, so a second lookup could only have come from us.
+            assertThat(lookups.get()).isEqualTo(1);
+            // The next fetch gets the rebound answer, which is checked and refused.
+            assertThat(failure(f, "http://rebind.test:" + port + "/png").kind())
+                    .isEqualTo(FetchException.Kind.FORBIDDEN);
+        }
+    }
+
+    @Test
+    void retryAfterIsCapped() throws Exception {
+        try (ImageFetcher f = fetcher(loopbackConfig().maxRetryAfter(Duration.ofMillis(200)).build())) {
+            long t0 = System.nanoTime();
+            FetchedImage img = ok(f, base + "/limited");
+            assertThat(img.attempts()).isEqualTo(2);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isBetween(150L, 900L);
+        }
+    }
+
+    @Test
     void notFoundFailsWithoutRetry() throws Exception {
         try (ImageFetcher f = fetcher(loopbackConfig().build())) {
             FetchException e = failure(f, base + "/404");
