@@ -94,81 +94,96 @@ public final class PillowResampler {
         Coefficients vert = Coefficients.compute(inH, height, filter);
 
         byte[] src = in.rgb();
-        int srcW = inW;
-        int rowOffset = 0;
-        if (needHorizontal) {
-            // Only the rows the vertical pass reads: [first, last)
-            int first = vert.bounds[0];
-            int last = vert.bounds[(height - 1) * 2] + vert.bounds[(height - 1) * 2 + 1];
-            int rows = last - first;
-            byte[] tmp = new byte[Math.multiplyExact(Math.multiplyExact(width, rows), 3)];
-            horizontal(src, inW, first, rows, tmp, width, horiz);
-            src = tmp;
-            srcW = width;
-            rowOffset = first;
-            if (!needVertical) {
-                // rows == inH here (identity vertical coefficients cover every row)
-                return new RgbImage(width, rows, tmp);
+        if (!needVertical) {
+            // Horizontal only: the vertical coefficients are the identity, every input row is used once.
+            byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(width, inH), 3)];
+            int[] row = new int[width * 3];
+            for (int y = 0; y < inH; y++) {
+                horizontalRow(src, y * inW * 3, row, width, horiz);
+                toBytes(row, out, y * width * 3);
             }
+            return new RgbImage(width, inH, out);
         }
-        byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(srcW, height), 3)];
-        vertical(src, srcW, rowOffset, out, height, vert);
-        return new RgbImage(srcW, height, out);
-    }
-
-    private static void horizontal(byte[] src, int srcW, int firstRow, int rows, byte[] dst, int dstW, Coefficients c) {
-        final int[] bounds = c.bounds;
-        final int[] kk = c.k;
-        final int ksize = c.ksize;
-        final int srcStride = srcW * 3;
-        final int dstStride = dstW * 3;
-        for (int yy = 0; yy < rows; yy++) {
-            final int rowIn = (yy + firstRow) * srcStride;
-            int o = yy * dstStride;
-            for (int xx = 0; xx < dstW; xx++) {
-                final int n = bounds[2 * xx + 1];
-                final int kOff = xx * ksize;
-                int p = rowIn + bounds[2 * xx] * 3;
-                int s0 = HALF;
-                int s1 = HALF;
-                int s2 = HALF;
-                for (int i = 0; i < n; i++, p += 3) {
-                    final int k = kk[kOff + i];
-                    s0 += (src[p] & 0xFF) * k;
-                    s1 += (src[p + 1] & 0xFF) * k;
-                    s2 += (src[p + 2] & 0xFF) * k;
-                }
-                dst[o] = clip8(s0);
-                dst[o + 1] = clip8(s1);
-                dst[o + 2] = clip8(s2);
-                o += 3;
-            }
-        }
-    }
-
-    private static void vertical(byte[] src, int w, int rowOffset, byte[] dst, int dstH, Coefficients c) {
-        final int[] bounds = c.bounds;
-        final int[] kk = c.k;
-        final int ksize = c.ksize;
-        final int stride = w * 3;
+        // Vertical pass (after the horizontal one when the width changes), fused row by row: the horizontal pass
+        // produces each needed intermediate row once into a small ring of int rows (values are the clipped uint8
+        // results Pillow stores in its intermediate image, so the result is identical), and the vertical pass
+        // accumulates int rows, which the JIT vectorises. Memory: ksize rows instead of a full intermediate image.
+        final int outW = needHorizontal ? width : inW;
+        final int stride = outW * 3;
+        final int ringSize = vert.ksize;
+        final int[][] ring = new int[ringSize][stride];
         final int[] acc = new int[stride];
-        for (int yy = 0; yy < dstH; yy++) {
-            final int ymin = bounds[2 * yy] - rowOffset;
-            final int n = bounds[2 * yy + 1];
-            final int kOff = yy * ksize;
+        final byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(outW, height), 3)];
+        int next = 0; // next input row to produce
+        for (int yy = 0; yy < height; yy++) {
+            final int ymin = vert.bounds[2 * yy];
+            final int n = vert.bounds[2 * yy + 1];
+            if (next < ymin) {
+                next = ymin;
+            }
+            for (; next < ymin + n; next++) {
+                int[] slot = ring[next % ringSize];
+                if (needHorizontal) {
+                    horizontalRow(src, next * inW * 3, slot, width, horiz);
+                } else {
+                    final int off = next * stride;
+                    for (int j = 0; j < stride; j++) {
+                        slot[j] = src[off + j] & 0xFF;
+                    }
+                }
+            }
             java.util.Arrays.fill(acc, HALF);
+            final int kOff = yy * vert.ksize;
             for (int i = 0; i < n; i++) {
-                final int k = kk[kOff + i];
-                final int row = (ymin + i) * stride;
+                final int k = vert.k[kOff + i];
+                final int[] r = ring[(ymin + i) % ringSize];
                 for (int j = 0; j < stride; j++) {
-                    acc[j] += (src[row + j] & 0xFF) * k;
+                    acc[j] += r[j] * k;
                 }
             }
             final int o = yy * stride;
             for (int j = 0; j < stride; j++) {
-                dst[o + j] = clip8(acc[j]);
+                out[o + j] = clip8(acc[j]);
             }
         }
+        return new RgbImage(outW, height, out);
+    }
+
+    /** One row of Pillow's horizontal pass into clipped int samples (0..255). */
+    private static void horizontalRow(byte[] src, int rowIn, int[] dst, int dstW, Coefficients c) {
+        final int[] bounds = c.bounds;
+        final int[] kk = c.k;
+        final int ksize = c.ksize;
+        int o = 0;
+        for (int xx = 0; xx < dstW; xx++) {
+            final int n = bounds[2 * xx + 1];
+            final int kOff = xx * ksize;
+            int p = rowIn + bounds[2 * xx] * 3;
+            int s0 = HALF;
+            int s1 = HALF;
+            int s2 = HALF;
+            for (int i = 0; i < n; i++, p += 3) {
+                final int k = kk[kOff + i];
+                s0 += (src[p] & 0xFF) * k;
+                s1 += (src[p + 1] & 0xFF) * k;
+                s2 += (src[p + 2] & 0xFF) * k;
+            }
+            dst[o] = clip(s0);
+            dst[o + 1] = clip(s1);
+            dst[o + 2] = clip(s2);
+            o += 3;
+        }
+    }
+
+    private static void toBytes(int[] row, byte[] out, int off) {
+        for (int j = 0; j < row.length; j++) {
+            out[off + j] = (byte) row[j];
+        }
+    }
+
+    private static int clip(int acc) {
+        int v = acc >> PRECISION_BITS;
+        return v < 0 ? 0 : (v > 255 ? 255 : v);
     }
 
     private static byte clip8(int acc) {
