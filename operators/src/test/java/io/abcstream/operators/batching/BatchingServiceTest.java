@@ -10,7 +10,6 @@ import io.abcstream.model.runtime.PreparedInput;
 import io.abcstream.model.text.InputMode;
 import io.abcstream.model.text.TokenizedPrompt;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +22,7 @@ import org.junit.jupiter.api.Test;
 class BatchingServiceTest {
 
   static Path tinyBundle() {
-    String root = System.getProperty("abc.repo.root", "..");
-    return Paths.get(root, "bundles", "tiny").toAbsolutePath().normalize();
+    return io.abcstream.operators.TestBundles.tiny();
   }
 
   private static BatchingConfig config(int maxItems) {

@@ -1,0 +1,51 @@
+package io.abcstream.operators.embed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.abcstream.schemas.FailureStage;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.Test;
+
+class CompletionGuardTest {
+
+  @Test
+  void completesOnceWhoeverComesFirst() {
+    List<Collection<String>> delivered = new ArrayList<>();
+    CompletionGuard<String> guard = new CompletionGuard<>(delivered::add);
+
+    assertThat(guard.complete(List.of("result"))).isTrue();
+    assertThat(guard.complete(List.of("timeout"))).isFalse();
+
+    assertThat(delivered).containsExactly(List.of("result"));
+    assertThat(guard.isDone()).isTrue();
+  }
+
+  @Test
+  void racingCompletionsDeliverExactlyOnce() throws Exception {
+    for (int round = 0; round < 200; round++) {
+      List<Collection<String>> delivered = java.util.Collections.synchronizedList(new ArrayList<>());
+      CompletionGuard<String> guard = new CompletionGuard<>(delivered::add);
+      CountDownLatch start = new CountDownLatch(1);
+      ExecutorService pool = Executors.newFixedThreadPool(2);
+      pool.submit(() -> { start.await(); return guard.complete(List.of("pipeline")); });
+      pool.submit(() -> { start.await(); return guard.complete(List.of("timeout")); });
+      start.countDown();
+      pool.shutdown();
+      pool.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(delivered).hasSize(1);
+    }
+  }
+
+  @Test
+  void remembersTheStageForTimeoutMessages() {
+    CompletionGuard<String> guard = new CompletionGuard<>(r -> {});
+    assertThat(guard.stage()).isEqualTo(FailureStage.FETCH);
+    guard.entered(FailureStage.MODEL);
+    assertThat(guard.stage()).isEqualTo(FailureStage.MODEL);
+  }
+}

@@ -1,0 +1,185 @@
+package io.abcstream.operators.embed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.abcstream.connectors.fetch.FetchConfig;
+import io.abcstream.connectors.fetch.ImageFetcher;
+import io.abcstream.model.image.ImageDecoder;
+import io.abcstream.model.runtime.Embedder;
+import io.abcstream.model.runtime.Embedding;
+import io.abcstream.operators.batching.BatchingConfig;
+import io.abcstream.operators.batching.BatchingService;
+import io.abcstream.operators.TestBundles;
+import io.abcstream.operators.document.DocumentIds;
+import io.abcstream.schemas.EmbeddingFailure;
+import io.abcstream.schemas.EmbeddingMode;
+import io.abcstream.schemas.ErrorClass;
+import io.abcstream.schemas.FailureStage;
+import io.abcstream.schemas.ImageEmbedding;
+import io.abcstream.schemas.ImageEmbeddingRequest;
+import io.abcstream.schemas.codec.RecordCodec;
+import io.abcstream.schemas.internal.EmbeddingOutcome;
+import io.abcstream.schemas.internal.SourcedRequest;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One request at a time through fetch, decode, tokenize and the real tiny model. */
+class EmbeddingPipelineTest {
+
+  static BatchingService.Lease lease;
+  static ImageFetcher fetcher;
+  static ExecutorService cpu;
+  static EmbeddingPipeline pipeline;
+  static Embedder reference;
+  static byte[] png;
+  @TempDir static Path root;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path bundle = TestBundles.tiny();
+    png = Files.readAllBytes(bundle.resolve("goldens/odd_333x217.png"));
+    Files.write(root.resolve("cat.png"), png);
+    lease =
+        BatchingService.acquire(
+            BatchingConfig.builder()
+                .bundleDir(bundle.toString())
+                .maxWait(Duration.ofMillis(10))
+                .maxInstructionTokens(16)
+                .build());
+    fetcher = ImageFetcher.create(FetchConfig.builder().fileRoots(List.of(root.toString())).build());
+    cpu = Executors.newFixedThreadPool(2);
+    pipeline =
+        new EmbeddingPipeline(
+            fetcher,
+            ImageDecoder.defaults(),
+            Embedder.preprocessorFor(lease.service().model().manifest()),
+            lease.service(),
+            cpu,
+            RecordCodec.of(RecordCodec.Format.AVRO, ImageEmbeddingRequest.class),
+            PipelineMetrics.NONE);
+    reference = Embedder.open(bundle, "cpu");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    reference.close();
+    cpu.shutdownNow();
+    fetcher.close();
+    lease.close();
+  }
+
+  @Test
+  void instructionsBecomeQueryVectorsEqualToTheReferenceAndTooLongOnesAreDeadLettered() throws Exception {
+    String tooLong = "many words ".repeat(30);
+    SourcedRequest request =
+        sourced(ByteBuffer.wrap(png), "what is in the picture?", tooLong, "the colour on the left");
+
+    List<EmbeddingOutcome> outcomes = run(request);
+
+    List<ImageEmbedding> embeddings = embeddings(outcomes);
+    assertThat(embeddings).extracting(ImageEmbedding::getInstruction)
+        .containsExactlyInAnyOrder("what is in the picture?", "the colour on the left");
+    List<Embedding> expected = reference.embedImage(png, List.of("what is in the picture?", "the colour on the left"));
+    for (ImageEmbedding e : embeddings) {
+      assertThat(e.getMode()).isEqualTo(EmbeddingMode.IMAGE_INSTRUCTION);
+      assertThat(e.getDocId()).isEqualTo(DocumentIds.of("req-1", e.getInstruction()));
+      assertThat(e.getImageUri()).isNull();
+      float[] want = expected.stream().filter(x -> x.instruction().equals(e.getInstruction())).findFirst().orElseThrow().vector();
+      assertThat(cosine(e.getEmbedding(), want)).isGreaterThan(0.99999);
+    }
+    assertThat(failures(outcomes)).singleElement().satisfies(f -> {
+      assertThat(f.getStage()).isEqualTo(FailureStage.TOKENIZE);
+      assertThat(f.getErrorClass()).isEqualTo(ErrorClass.INSTRUCTION_TOO_LONG);
+      assertThat(f.getInstruction()).isEqualTo(tooLong);
+      assertThat(f.getRequestId()).isEqualTo("req-1");
+      assertThat(f.getOriginalValue()).isNotNull();
+    });
+  }
+
+  @Test
+  void imageOnlyFromAFileUnderTheRootAndFromADataUriAreTheSameCandidateVector() throws Exception {
+    List<EmbeddingOutcome> fromFile = run(sourced(root.resolve("cat.png").toUri().toString()));
+    List<EmbeddingOutcome> fromData =
+        run(sourced("data:image/png;base64," + Base64.getEncoder().encodeToString(png)));
+
+    ImageEmbedding file = embeddings(fromFile).get(0);
+    ImageEmbedding data = embeddings(fromData).get(0);
+    assertThat(file.getMode()).isEqualTo(EmbeddingMode.IMAGE);
+    assertThat(file.getInstruction()).isNull();
+    assertThat(file.getImageUri()).startsWith("file:");
+    assertThat(data.getImageUri()).isEqualTo("data:image/png;base64,");
+    float[] want = reference.embedImage(png, List.of()).get(0).vector();
+    assertThat(cosine(file.getEmbedding(), want)).isGreaterThan(0.99999);
+    assertThat(cosine(data.getEmbedding(), want)).isGreaterThan(0.99999);
+  }
+
+  @Test
+  void undecodableBytesAreAnImageFailure() throws Exception {
+    byte[] truncated = java.util.Arrays.copyOf(png, png.length / 3);
+    EmbeddingFailure f = failures(run(sourced(ByteBuffer.wrap(truncated), "x"))).get(0);
+    assertThat(f.getStage()).isEqualTo(FailureStage.IMAGE);
+    assertThat(f.getErrorClass()).isEqualTo(ErrorClass.UNDECODABLE_IMAGE);
+  }
+
+  @Test
+  void aFileOutsideTheRootsIsForbidden() throws Exception {
+    EmbeddingFailure f = failures(run(sourced("file:///etc/passwd"))).get(0);
+    assertThat(f.getStage()).isEqualTo(FailureStage.FETCH);
+    assertThat(f.getErrorClass()).isEqualTo(ErrorClass.FETCH_FORBIDDEN);
+  }
+
+  @Test
+  void loopbackHttpIsForbiddenByDefault() throws Exception {
+    EmbeddingFailure f = failures(run(sourced("http://127.0.0.1:9/cat.png"))).get(0);
+    assertThat(f.getStage()).isEqualTo(FailureStage.FETCH);
+    assertThat(f.getErrorClass()).isEqualTo(ErrorClass.FETCH_FORBIDDEN);
+  }
+
+  private static List<EmbeddingOutcome> run(SourcedRequest request) throws Exception {
+    return pipeline.embed(request, stage -> {}).get(120, TimeUnit.SECONDS);
+  }
+
+  static SourcedRequest sourced(Object image, String... instructions) {
+    return SourcedRequest.newBuilder()
+        .setRequest(
+            ImageEmbeddingRequest.newBuilder()
+                .setId("req-1")
+                .setImage(image)
+                .setInstructions(List.of(instructions))
+                .build())
+        .setTopic("requests")
+        .setPartition(0)
+        .setOffset(7)
+        .setKafkaTimestamp(1000)
+        .build();
+  }
+
+  static List<ImageEmbedding> embeddings(List<EmbeddingOutcome> outcomes) {
+    return outcomes.stream().map(EmbeddingOutcome::getEmbedding).filter(java.util.Objects::nonNull).toList();
+  }
+
+  static List<EmbeddingFailure> failures(List<EmbeddingOutcome> outcomes) {
+    return outcomes.stream().map(EmbeddingOutcome::getFailure).filter(java.util.Objects::nonNull).toList();
+  }
+
+  static double cosine(List<Float> a, float[] b) {
+    double dot = 0, na = 0, nb = 0;
+    for (int i = 0; i < b.length; i++) {
+      dot += a.get(i) * b[i];
+      na += a.get(i) * a.get(i);
+      nb += b[i] * b[i];
+    }
+    return dot / Math.sqrt(na * nb);
+  }
+}
