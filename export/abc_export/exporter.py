@@ -158,6 +158,25 @@ def export(base: str, pretrain: str, instruct: str, out: str, dtype: str = "fp32
     if (patch, tps, merge) != (v.patch_size, v.temporal_patch_size, v.spatial_merge_size):
         raise ExportError("preprocessor_config.json patch/temporal/merge sizes disagree with config.json")
 
+    # the prompt strings are the Qwen2-VL chat template's; check the snapshot's template agrees
+    template = None
+    ct = _read_json(os.path.join(base, "chat_template.json"))
+    if ct and isinstance(ct.get("chat_template"), str):
+        template = ct["chat_template"]
+    else:
+        tc = _read_json(os.path.join(base, "tokenizer_config.json"))
+        if tc and isinstance(tc.get("chat_template"), str):
+            template = tc["chat_template"]
+    if template is not None:
+        sysmsg = PROMPT["system_prefix"].split("<|im_start|>user")[0]
+        needed = [sysmsg, PROMPT["vision_block"], "<|im_start|>assistant\n", "<|im_end|>\n"]
+        missing = [n for n in needed if n not in template]
+        if missing:
+            raise ExportError(f"{base}: chat template does not contain {missing!r}; the bundle's fixed "
+                              f"Qwen2-VL prompt strings would not match it")
+    prompt_source = "checked against the snapshot's chat template" if template is not None else \
+        "Qwen2-VL default (snapshot has no chat template)"
+
     os.makedirs(out, exist_ok=True)
     vm, lm = build_modules(ld, tdt, positions, attn_impl, tids["image_pad"], tids["vision_start"])
     svm = torch.jit.script(vm)
@@ -206,6 +225,7 @@ def export(base: str, pretrain: str, instruct: str, out: str, dtype: str = "fp32
             "image_std": [float(x) for x in pre.get("image_std", DEFAULT_IMAGE_STD)],
         },
         "prompt": dict(PROMPT),
+        "prompt_source": prompt_source,
         "modes": {
             "image+instruction": {"instruct": 1.0, "vision_block": True,
                                   "text": "instruction_prefix + instruction"},

@@ -179,3 +179,29 @@ def test_golden_invalid_images_rejected(goldens):
     for name in goldens["invalid_images"]:
         with pytest.raises(ValueError, match="aspect ratio"):
             preprocess_image(os.path.join(TINY, "goldens", name), man["preprocessing"])
+
+
+QWEN2VL_TEMPLATE = ("{% set image_count = namespace(value=0) %}{% set video_count = namespace(value=0) %}"
+                    "{% for message in messages %}{% if loop.first and message['role'] != 'system' %}"
+                    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}<|im_start|>"
+                    "{{ message['role'] }}\n{% if message['content'] is string %}{{ message['content'] }}"
+                    "<|im_end|>\n{% else %}{% for content in message['content'] %}{% if content['type'] == "
+                    "'image' or 'image' in content or 'image_url' in content %}{% set image_count.value = "
+                    "image_count.value + 1 %}{% if add_vision_id %}Picture {{ image_count.value }}: {% endif %}"
+                    "<|vision_start|><|image_pad|><|vision_end|>{% elif 'text' in content %}"
+                    "{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>\n{% endif %}{% endfor %}"
+                    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+
+
+def test_chat_template_check(small_ck, tmp_path, fake_tokenizer):
+    import shutil
+    ck = str(tmp_path / "ck")
+    shutil.copytree(small_ck, ck)
+    p = os.path.join(ck, "base", "chat_template.json")
+    json.dump({"chat_template": QWEN2VL_TEMPLATE}, open(p, "w"))
+    m = export(*dirs(ck), str(tmp_path / "o"), tokenizer=fake_tokenizer, check=False)
+    assert m["prompt_source"].startswith("checked")
+    json.dump({"chat_template": QWEN2VL_TEMPLATE.replace("You are a helpful assistant.", "Be terse.")}, open(p, "w"))
+    from abc_export import ExportError
+    with pytest.raises(ExportError, match="chat template"):
+        export(*dirs(ck), str(tmp_path / "o2"), tokenizer=fake_tokenizer, check=False)
