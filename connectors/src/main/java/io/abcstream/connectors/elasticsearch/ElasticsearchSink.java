@@ -21,6 +21,7 @@ public final class ElasticsearchSink<IN> extends AsyncSinkBase<IN, IndexOperatio
   private final BulkClientFactory clientFactory;
   private final DeadLetterHandlerFactory deadLetterFactory;
   private final RetryPolicy retryPolicy;
+  private final boolean flushOnCheckpoint;
 
   ElasticsearchSink(
       ElementConverter<IN, IndexOperation> converter,
@@ -33,7 +34,8 @@ public final class ElasticsearchSink<IN> extends AsyncSinkBase<IN, IndexOperatio
       long requestTimeoutMs,
       BulkClientFactory clientFactory,
       DeadLetterHandlerFactory deadLetterFactory,
-      RetryPolicy retryPolicy) {
+      RetryPolicy retryPolicy,
+      boolean flushOnCheckpoint) {
     super(
         converter,
         maxBatchSize,
@@ -47,6 +49,7 @@ public final class ElasticsearchSink<IN> extends AsyncSinkBase<IN, IndexOperatio
     this.clientFactory = clientFactory;
     this.deadLetterFactory = deadLetterFactory;
     this.retryPolicy = retryPolicy;
+    this.flushOnCheckpoint = flushOnCheckpoint;
   }
 
   public static <IN> ElasticsearchSinkBuilder<IN> builder() {
@@ -73,7 +76,8 @@ public final class ElasticsearchSink<IN> extends AsyncSinkBase<IN, IndexOperatio
             .setFailOnTimeout(getFailOnTimeout())
             .build();
     return new ElasticsearchSinkWriter<>(
-        getElementConverter(), context, configuration, recoveredState, clientFactory, deadLetterFactory, retryPolicy);
+        getElementConverter(), context, configuration, recoveredState, clientFactory, deadLetterFactory, retryPolicy,
+        flushOnCheckpoint);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.abcstream.connectors.elasticsearch;
 
+import static io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions.FLUSH_ON_CHECKPOINT;
 import static io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions.MAX_BATCH_SIZE;
 import static io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions.MAX_BATCH_SIZE_IN_BYTES;
 import static io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions.MAX_BUFFERED_REQUESTS;
@@ -35,6 +36,7 @@ public final class ElasticsearchSinkBuilder<IN> {
   private Duration retryInitialBackoff = RETRY_INITIAL_BACKOFF.defaultValue();
   private Duration retryMaxBackoff = RETRY_MAX_BACKOFF.defaultValue();
   private RetryPolicy.ExhaustedAction onRetriesExhausted = RETRY_ON_EXHAUSTED.defaultValue();
+  private boolean flushOnCheckpoint = FLUSH_ON_CHECKPOINT.defaultValue();
 
   ElasticsearchSinkBuilder() {}
 
@@ -54,6 +56,7 @@ public final class ElasticsearchSinkBuilder<IN> {
     setRetryMaxAttempts(config.get(RETRY_MAX_ATTEMPTS));
     setRetryBackoff(config.get(RETRY_INITIAL_BACKOFF), config.get(RETRY_MAX_BACKOFF));
     setOnRetriesExhausted(config.get(RETRY_ON_EXHAUSTED));
+    setFlushOnCheckpoint(config.get(FLUSH_ON_CHECKPOINT));
     return this;
   }
 
@@ -142,6 +145,12 @@ public final class ElasticsearchSinkBuilder<IN> {
     return this;
   }
 
+  /** See {@link ElasticsearchSinkOptions#FLUSH_ON_CHECKPOINT}; default true. */
+  public ElasticsearchSinkBuilder<IN> setFlushOnCheckpoint(boolean flush) {
+    this.flushOnCheckpoint = flush;
+    return this;
+  }
+
   /** Validates the combination and builds the sink (nothing connects until the job runs). */
   public ElasticsearchSink<IN> build() {
     if (elementConverter == null) {
@@ -182,7 +191,8 @@ public final class ElasticsearchSinkBuilder<IN> {
         requestTimeout.toMillis(),
         clients,
         deadLetterHandlerFactory,
-        retryPolicy);
+        retryPolicy,
+        flushOnCheckpoint);
   }
 
   private static int positive(int value, String name) {

@@ -150,6 +150,15 @@ public final class ElasticsearchSinkOptions {
               "Longest a bulk request (including its retry backoff) may stay in flight before the whole"
                   + " batch is re-queued; must exceed socket-timeout + retry.max-backoff.");
 
+  public static final ConfigOption<Boolean> FLUSH_ON_CHECKPOINT =
+      ConfigOptions.key("elasticsearch.sink.flush-on-checkpoint")
+          .booleanType()
+          .defaultValue(true)
+          .withDescription(
+              "Send the whole buffer and wait for it before a checkpoint completes, so a completed"
+                  + " checkpoint means the documents are in Elasticsearch. When false, only in-flight"
+                  + " requests are awaited and buffered operations go into the checkpoint (still at least once).");
+
   // ------------------------------------------------------------------ retries
 
   public static final ConfigOption<Integer> RETRY_MAX_ATTEMPTS =

@@ -28,6 +28,7 @@ public final class ElasticsearchSinkWriter<IN> extends AsyncSinkWriter<IN, Index
   private final DeadLetterHandler deadLetters;
   private final ScheduledExecutorService retryTimer;
   private final BulkSubmitter submitter;
+  private final boolean flushOnCheckpoint;
 
   ElasticsearchSinkWriter(
       ElementConverter<IN, IndexOperation> converter,
@@ -36,8 +37,10 @@ public final class ElasticsearchSinkWriter<IN> extends AsyncSinkWriter<IN, Index
       Collection<BufferedRequestState<IndexOperation>> states,
       BulkClientFactory clientFactory,
       DeadLetterHandlerFactory deadLetterFactory,
-      RetryPolicy retryPolicy) {
+      RetryPolicy retryPolicy,
+      boolean flushOnCheckpoint) {
     super(converter, context, configuration, states);
+    this.flushOnCheckpoint = flushOnCheckpoint;
     BulkClient createdClient = null;
     DeadLetterHandler createdHandler = null;
     try {
@@ -76,6 +79,16 @@ public final class ElasticsearchSinkWriter<IN> extends AsyncSinkWriter<IN, Index
   @Override
   protected void submitRequestEntries(List<IndexOperation> entries, ResultHandler<IndexOperation> resultHandler) {
     submitter.submit(entries, resultHandler);
+  }
+
+  /**
+   * Flink calls {@code flush(false)} before a checkpoint barrier (wait for in-flight requests only)
+   * and {@code flush(true)} at end of input. With flush-on-checkpoint the buffer is sent too, so a
+   * completed checkpoint means the documents are in Elasticsearch (DESIGN §5).
+   */
+  @Override
+  public void flush(boolean endOfInput) throws InterruptedException {
+    super.flush(endOfInput || flushOnCheckpoint);
   }
 
   @Override
