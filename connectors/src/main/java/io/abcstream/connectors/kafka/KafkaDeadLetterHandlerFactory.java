@@ -1,15 +1,11 @@
 package io.abcstream.connectors.kafka;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.abcstream.connectors.elasticsearch.DeadLetter;
 import io.abcstream.connectors.elasticsearch.DeadLetterHandler;
 import io.abcstream.connectors.elasticsearch.DeadLetterHandlerFactory;
+import io.abcstream.connectors.elasticsearch.EmbeddingFailureDeadLetters;
 import io.abcstream.schemas.EmbeddingFailure;
-import io.abcstream.schemas.ErrorClass;
-import io.abcstream.schemas.FailureStage;
 import io.abcstream.schemas.codec.RecordCodec;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Objects;
@@ -23,12 +19,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Sends documents Elasticsearch rejected to the dead-letter topic as {@link EmbeddingFailure}
- * (stage INDEX, INDEX_REJECTED), with the document itself as the original value.
+ * (stage INDEX, INDEX_REJECTED; see {@link EmbeddingFailureDeadLetters}).
  */
 public final class KafkaDeadLetterHandlerFactory implements DeadLetterHandlerFactory {
 
   private static final long serialVersionUID = 1L;
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final KafkaClientConfig kafka;
   private final String topic;
@@ -51,7 +46,7 @@ public final class KafkaDeadLetterHandlerFactory implements DeadLetterHandlerFac
     return new DeadLetterHandler() {
       @Override
       public CompletableFuture<Void> handle(DeadLetter deadLetter) {
-        EmbeddingFailure failure = toFailure(deadLetter);
+        EmbeddingFailure failure = EmbeddingFailureDeadLetters.toEmbeddingFailure(deadLetter, Instant.now());
         CompletableFuture<Void> sent = new CompletableFuture<>();
         byte[] key =
             failure.getRequestId() == null ? null : failure.getRequestId().getBytes(StandardCharsets.UTF_8);
@@ -74,40 +69,4 @@ public final class KafkaDeadLetterHandlerFactory implements DeadLetterHandlerFac
     };
   }
 
-  static EmbeddingFailure toFailure(DeadLetter deadLetter) {
-    byte[] source = deadLetter.operation().source();
-    String requestId = null;
-    String instruction = null;
-    String modelVersion = null;
-    if (source != null) {
-      try {
-        JsonNode doc = JSON.readTree(source);
-        requestId = text(doc, "request_id");
-        instruction = text(doc, "instruction");
-        modelVersion = text(doc, "model_version");
-      } catch (java.io.IOException e) {
-        // The document is kept as the original value either way.
-      }
-    }
-    return EmbeddingFailure.newBuilder()
-        .setOriginalKey(ByteBuffer.wrap(deadLetter.operation().id().getBytes(StandardCharsets.UTF_8)))
-        .setOriginalValue(source == null ? null : ByteBuffer.wrap(source))
-        .setSourceTopic(null)
-        .setRequestId(requestId)
-        .setInstruction(instruction)
-        .setStage(FailureStage.INDEX)
-        .setErrorClass(ErrorClass.INDEX_REJECTED)
-        .setMessage(
-            "index " + deadLetter.operation().index() + " rejected document " + deadLetter.operation().id()
-                + ": " + deadLetter.describe())
-        .setAttempts(Math.max(1, deadLetter.attempts()))
-        .setFailedAt(Instant.now())
-        .setModelVersion(modelVersion)
-        .build();
-  }
-
-  private static String text(JsonNode doc, String field) {
-    JsonNode n = doc.get(field);
-    return n == null || n.isNull() ? null : n.asText();
-  }
 }
