@@ -126,6 +126,47 @@ class ElasticsearchSinkITCase {
   }
 
   @Test
+  void rejectedDocumentLandsOnTheKafkaDlqAsAnIndexFailure() throws Exception {
+    String topic = LocalStack.uniqueName("es-dlq");
+    List<Integer> input = new ArrayList<>(IntStream.range(0, 10).boxed().collect(Collectors.toList()));
+    input.set(3, -3);
+    ElasticsearchSink<Integer> sink =
+        sinkBuilder(index + "-unused")
+            .setDeadLetterHandlerFactory(KafkaDeadLetterHandlerFactory.of(stack.kafkaBootstrapServers(), topic, java.util.Map.of()))
+            .build();
+
+    runJob(input, sink);
+
+    assertThat(count(rest, index)).isEqualTo(9);
+    java.util.Properties props = new java.util.Properties();
+    props.put("bootstrap.servers", stack.kafkaBootstrapServers());
+    props.put("group.id", LocalStack.uniqueName("dlq-it"));
+    props.put("auto.offset.reset", "earliest");
+    List<io.abcstream.schemas.EmbeddingFailure> failures = new ArrayList<>();
+    io.abcstream.schemas.codec.SingleObjectCodec<io.abcstream.schemas.EmbeddingFailure> codec =
+        io.abcstream.schemas.codec.SingleObjectCodec.forClass(io.abcstream.schemas.EmbeddingFailure.class);
+    try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer =
+        new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+            props,
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (failures.isEmpty() && System.nanoTime() < deadline) {
+        for (org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+          failures.add(codec.decode(r.value()));
+        }
+      }
+    }
+    assertThat(failures).singleElement().satisfies(failure -> {
+      assertThat(failure.getStage()).isEqualTo(io.abcstream.schemas.FailureStage.INDEX);
+      assertThat(failure.getErrorClass()).isEqualTo(io.abcstream.schemas.ErrorClass.INDEX_REJECTED);
+      assertThat(failure.getRequestId().toString()).isEqualTo("req-3");
+      assertThat(failure.getMessage().toString()).contains("doc-3").contains("dimensions");
+    });
+  }
+
+  @Test
   void closedIndexFailsTheJobWithWhatToFix() throws Exception {
     EsTestSupport.call(rest, "POST", "/" + index + "/_close", null);
     ElasticsearchSink<Integer> sink = sinkBuilder(index + "-dlq").build();

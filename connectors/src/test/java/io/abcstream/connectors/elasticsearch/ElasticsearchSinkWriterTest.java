@@ -1,0 +1,124 @@
+package io.abcstream.connectors.elasticsearch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import org.apache.flink.connector.base.sink.writer.ElementConverter;
+import org.junit.jupiter.api.Test;
+
+/** The writer inside Flink's real {@code AsyncSinkWriter} loop, with a fake bulk client: retries, backoff, flush, fatal. */
+class ElasticsearchSinkWriterTest {
+
+  private static final ElementConverter<Integer, IndexOperation> CONVERTER =
+      (n, ctx) -> IndexOperation.index("docs", "doc-" + n, "{\"n\":" + n + "}");
+
+  /** Records every bulk call; answers with a scripted function, on another thread like a real client. */
+  static final class FakeClient implements BulkClient {
+    final List<List<IndexOperation>> calls = new CopyOnWriteArrayList<>();
+    final Function<List<IndexOperation>, List<BulkItemResult>> answer;
+    volatile boolean closed;
+
+    FakeClient(Function<List<IndexOperation>, List<BulkItemResult>> answer) {
+      this.answer = answer;
+    }
+
+    @Override
+    public CompletableFuture<List<BulkItemResult>> bulk(List<IndexOperation> operations) {
+      calls.add(List.copyOf(operations));
+      return CompletableFuture.supplyAsync(() -> answer.apply(operations));
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
+  }
+
+  private static ElasticsearchSink<Integer> sink(FakeClient client) {
+    return ElasticsearchSink.<Integer>builder()
+        .setBulkClientFactory(() -> client)
+        .setElementConverter(CONVERTER)
+        .setDeadLetterHandlerFactory(DeadLetterHandlers.logging())
+        .setMaxBatchSize(10)
+        .setMaxBufferedRequests(100)
+        .setMaxTimeInBuffer(Duration.ofHours(1))
+        .setRetryMaxAttempts(3)
+        .setRetryBackoff(Duration.ofMillis(20), Duration.ofMillis(100))
+        .build();
+  }
+
+  @Test
+  void retryableItemsAreResentAfterBackoffAndFlushWaitsForThem() throws Exception {
+    List<String> rejectedOnce = new CopyOnWriteArrayList<>();
+    FakeClient client =
+        new FakeClient(
+            ops -> {
+              List<BulkItemResult> results = new ArrayList<>();
+              for (IndexOperation op : ops) {
+                // doc-3 is rejected (queue full) on its first send only.
+                if (op.id().equals("doc-3") && op.attempt() == 0) {
+                  rejectedOnce.add(op.id());
+                  results.add(BulkItemResult.error(429, "es_rejected_execution_exception", "queue full"));
+                } else {
+                  results.add(BulkItemResult.ok(201));
+                }
+              }
+              return results;
+            });
+    try (ElasticsearchSinkWriter<Integer> writer = sink(client).createWriter(new TestWriterContext())) {
+      for (int i = 0; i < 5; i++) {
+        writer.write(i, null);
+      }
+      writer.flush(false); // flush-on-checkpoint: everything, retries included, before returning
+      assertThat(writer.snapshotState(1).get(0).getBufferedRequestEntries()).isEmpty();
+    }
+    assertThat(rejectedOnce).containsExactly("doc-3");
+    assertThat(client.calls).hasSize(2);
+    assertThat(client.calls.get(1)).singleElement().satisfies(op -> {
+      assertThat(op.id()).isEqualTo("doc-3");
+      assertThat(op.attempt()).isEqualTo(1);
+    });
+    assertThat(client.closed).isTrue();
+  }
+
+  @Test
+  void fatalOutcomeSurfacesFromFlushAsTheJobFailure() throws Exception {
+    FakeClient client =
+        new FakeClient(
+            ops -> {
+              List<BulkItemResult> results = new ArrayList<>();
+              for (IndexOperation op : ops) {
+                results.add(BulkItemResult.error(403, "security_exception", "action [indices:data/write/bulk[s]] is unauthorized"));
+              }
+              return results;
+            });
+    try (ElasticsearchSinkWriter<Integer> writer = sink(client).createWriter(new TestWriterContext())) {
+      writer.write(1, null);
+      assertThatThrownBy(() -> writer.flush(true))
+          .isInstanceOf(ElasticsearchSinkException.class)
+          .hasMessageContaining("HTTP 403")
+          .hasMessageContaining("privilege");
+    }
+  }
+
+  @Test
+  void persistentOverloadFailsAfterMaxAttempts() throws Exception {
+    FakeClient client =
+        new FakeClient(
+            ops -> {
+              throw new java.util.concurrent.CompletionException(
+                  new BulkItemClassifier.HttpStatusException(503, null, "service unavailable"));
+            });
+    try (ElasticsearchSinkWriter<Integer> writer = sink(client).createWriter(new TestWriterContext())) {
+      writer.write(1, null);
+      assertThatThrownBy(() -> writer.flush(true)).isInstanceOf(ElasticsearchSinkException.class).hasMessageContaining("after 3 attempts");
+    }
+    assertThat(client.calls).hasSize(3);
+  }
+}
