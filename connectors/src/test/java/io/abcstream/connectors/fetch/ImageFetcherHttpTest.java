@@ -318,6 +318,19 @@ class ImageFetcherHttpTest {
     }
 
     @Test
+    void nonCanonicalIpv4FormsAreNeverFetched() {
+        // Shorthand/decimal forms of 127.0.0.1: java.net.URI yields no host for them, so they are refused
+        // as invalid before any lookup; were they parsed, the resolved 127.0.0.1 would be denied.
+        try (ImageFetcher f = ImageFetcher.create(loopbackConfig().allowedCidrs(List.of()).build())) {
+            for (String host : List.of("127.1", "2130706433", "127.0.1")) {
+                assertThat(failure(f, "http://" + host + ":" + port + "/png").kind()).as(host)
+                        .isIn(FetchException.Kind.FORBIDDEN, FetchException.Kind.INVALID_REFERENCE);
+            }
+        }
+        assertThat(hits.get("/png").get()).isZero();
+    }
+
+    @Test
     void notFoundFailsWithoutRetry() throws Exception {
         try (ImageFetcher f = fetcher(loopbackConfig().build())) {
             FetchException e = failure(f, base + "/404");
