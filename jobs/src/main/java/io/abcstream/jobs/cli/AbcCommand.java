@@ -13,9 +13,12 @@ import picocli.CommandLine.Command;
       ""
     },
     subcommands = {
+      DemoCommand.class,
+      RunCommand.class,
+      EmbedCommand.class,
+      SearchCommand.class,
       StackCommand.class,
       ExportCommand.class,
-      DemoCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class AbcCommand implements Runnable {

@@ -25,6 +25,21 @@ final class RepoLayout {
         "cannot find the abc-stream repository (no dev/stack.sh above " + dir + "); run ./abc from it");
   }
 
+  /** The committed tiny bundle, with its tokenizer fetched if missing. */
+  static Path tinyBundle() {
+    Path bundle = root().resolve("bundles/tiny");
+    if (!Files.exists(bundle.resolve("tokenizer.json"))) {
+      int rc =
+          ProcessRunner.run(
+              java.util.List.of(
+                  "bash", script("dev/fetch-tokenizer.sh").toString(), bundle.resolve("tokenizer.json").toString()));
+      if (rc != 0) {
+        throw new IllegalStateException("could not fetch the tokenizer for " + bundle + " (dev/fetch-tokenizer.sh)");
+      }
+    }
+    return bundle;
+  }
+
   static Path script(String relative) {
     Path path = root().resolve(relative);
     if (!Files.isRegularFile(path)) {

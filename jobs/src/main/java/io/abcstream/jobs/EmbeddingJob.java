@@ -1,0 +1,240 @@
+package io.abcstream.jobs;
+
+import io.abcstream.connectors.elasticsearch.ElasticsearchConnectionConfig;
+import io.abcstream.connectors.elasticsearch.ElasticsearchSink;
+import io.abcstream.connectors.elasticsearch.IndexManager;
+import io.abcstream.connectors.fetch.FetchConfig;
+import io.abcstream.connectors.kafka.AvroRecordSerializationSchema;
+import io.abcstream.connectors.kafka.KafkaClientConfig;
+import io.abcstream.connectors.kafka.KafkaDeadLetterHandlerFactory;
+import io.abcstream.connectors.kafka.RequestDeserializationSchema;
+import io.abcstream.jobs.config.JobOptions;
+import io.abcstream.model.runtime.Manifest;
+import io.abcstream.operators.batching.BatchingConfig;
+import io.abcstream.operators.document.DocumentConverter;
+import io.abcstream.operators.embed.EmbeddingFunction;
+import io.abcstream.operators.embed.EmbeddingOperatorConfig;
+import io.abcstream.operators.failure.Failures;
+import io.abcstream.operators.route.OutcomeRouter;
+import io.abcstream.operators.validate.RequestValidator;
+import io.abcstream.operators.validate.ValidateRequestFunction;
+import io.abcstream.schemas.EmbeddingFailure;
+import io.abcstream.schemas.ImageEmbedding;
+import io.abcstream.schemas.codec.RecordCodec;
+import io.abcstream.schemas.internal.EmbeddingOutcome;
+import io.abcstream.schemas.internal.SourcedRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * Wires the embedding job: Kafka requests → validate → async embedding → Elasticsearch (and an
+ * optional vector topic), every failure → the dead-letter topic. Only wiring lives here.
+ */
+public final class EmbeddingJob {
+
+  /** What a caller needs to know about the job it built. */
+  public record Plan(String index, String alias, String modelVersion, int dims) {}
+
+  private EmbeddingJob() {}
+
+  /**
+   * Validates the configuration against the bundle, makes sure the index exists with the right
+   * mapping, and adds the job to {@code env}.
+   */
+  public static Plan build(StreamExecutionEnvironment env, Configuration conf) {
+    Path bundleDir = Paths.get(conf.get(JobOptions.BUNDLE)).toAbsolutePath();
+    if (!Files.isDirectory(bundleDir)) {
+      throw new IllegalArgumentException(
+          "model.bundle " + bundleDir + " is not a directory: point it at an exported bundle (./abc export)");
+    }
+    Manifest manifest = Manifest.read(bundleDir);
+    RecordCodec.Format inputFormat = RecordCodec.Format.parse(conf.get(JobOptions.INPUT_FORMAT));
+    RecordCodec.Format outputFormat = RecordCodec.Format.parse(conf.get(JobOptions.OUTPUT_FORMAT));
+    KafkaClientConfig kafka = kafkaConfig(conf);
+
+    Plan plan = ensureIndex(conf, manifest);
+
+    KafkaSourceBuilder<SourcedRequest> sourceBuilder =
+        KafkaSource.<SourcedRequest>builder()
+            .setBootstrapServers(kafka.bootstrapServers())
+            .setProperties(kafka.toProperties())
+            .setTopics(conf.get(JobOptions.INPUT_TOPIC))
+            .setGroupId(conf.get(JobOptions.GROUP_ID))
+            .setStartingOffsets(startingOffsets(conf.get(JobOptions.STARTING_OFFSETS)))
+            .setDeserializer(new RequestDeserializationSchema(inputFormat))
+            .setProperty("commit.offsets.on.checkpoint", "true");
+    if (conf.get(JobOptions.BOUNDED)) {
+      sourceBuilder.setBounded(OffsetsInitializer.latest());
+    }
+    KafkaSource<SourcedRequest> source = sourceBuilder.build();
+
+    DataStream<SourcedRequest> requests =
+        env.fromSource(source, WatermarkStrategy.noWatermarks(), "kafka: " + conf.get(JobOptions.INPUT_TOPIC))
+            .uid("kafka-source");
+
+    RequestValidator validator =
+        RequestValidator.builder()
+            .maxInstructions(conf.get(JobOptions.MAX_INSTRUCTIONS))
+            .maxInstructionChars(conf.get(JobOptions.MAX_INSTRUCTION_TOKENS) * 16)
+            .reservedTokens(new HashSet<>(manifest.reservedTokens()))
+            .build();
+    SingleOutputStreamOperator<SourcedRequest> valid =
+        requests
+            .process(new ValidateRequestFunction(validator, inputFormat, manifest.modelVersion()))
+            .returns(new AvroTypeInfo<>(SourcedRequest.class))
+            .uid("validate")
+            .name("decode + validate");
+
+    EmbeddingOperatorConfig embedConfig =
+        EmbeddingOperatorConfig.builder()
+            .fetch(FetchConfig.fromConfiguration(conf))
+            .batching(
+                BatchingConfig.builder()
+                    .bundleDir(bundleDir.toString())
+                    .devices(conf.get(JobOptions.DEVICES))
+                    .maxItems(conf.get(JobOptions.BATCH_MAX_ITEMS))
+                    .maxTokens(conf.get(JobOptions.BATCH_MAX_TOKENS))
+                    .maxWait(conf.get(JobOptions.BATCH_MAX_WAIT))
+                    .maxInstructionTokens(conf.get(JobOptions.MAX_INSTRUCTION_TOKENS))
+                    .build())
+            .cpuThreads(conf.get(JobOptions.CPU_THREADS))
+            .maxImagePixels(conf.get(JobOptions.MAX_IMAGE_PIXELS))
+            .inputFormat(inputFormat)
+            .build();
+    SingleOutputStreamOperator<EmbeddingOutcome> outcomes =
+        AsyncDataStream.unorderedWait(
+                valid,
+                new EmbeddingFunction(embedConfig),
+                conf.get(JobOptions.TIMEOUT).toMillis(),
+                TimeUnit.MILLISECONDS,
+                conf.get(JobOptions.CAPACITY))
+            .returns(new AvroTypeInfo<>(EmbeddingOutcome.class))
+            .uid("embed")
+            .name("fetch + preprocess + ABC embed");
+
+    SingleOutputStreamOperator<ImageEmbedding> embeddings =
+        outcomes
+            .process(new OutcomeRouter())
+            .returns(new AvroTypeInfo<>(ImageEmbedding.class))
+            .uid("route-outcomes")
+            .name("route outcomes");
+
+    String dlqTopic = conf.get(JobOptions.DLQ_TOPIC);
+    ElasticsearchSink<ImageEmbedding> esSink =
+        ElasticsearchSink.<ImageEmbedding>builder()
+            .setConfiguration(conf)
+            .setElementConverter(new DocumentConverter(plan.index()))
+            .setDeadLetterHandlerFactory(new KafkaDeadLetterHandlerFactory(kafka, dlqTopic, outputFormat))
+            .build();
+    embeddings.sinkTo(esSink).uid("es-sink").name("elasticsearch: " + plan.index());
+
+    conf.getOptional(JobOptions.VECTOR_TOPIC)
+        .ifPresent(
+            topic ->
+                embeddings
+                    .sinkTo(
+                        kafkaSink(
+                            kafka,
+                            new AvroRecordSerializationSchema<>(
+                                topic, ImageEmbedding.class, outputFormat, ImageEmbedding::getDocId)))
+                    .uid("vector-sink")
+                    .name("kafka: " + topic));
+
+    DataStream<EmbeddingFailure> deadLetters =
+        valid.getSideOutput(Failures.DEAD_LETTERS).union(embeddings.getSideOutput(Failures.DEAD_LETTERS));
+    deadLetters
+        .sinkTo(
+            kafkaSink(
+                kafka,
+                new AvroRecordSerializationSchema<>(
+                    dlqTopic, EmbeddingFailure.class, outputFormat, EmbeddingFailure::getRequestId)))
+        .uid("dlq-sink")
+        .name("kafka: " + dlqTopic);
+    return plan;
+  }
+
+  static Plan ensureIndex(Configuration conf, Manifest manifest) {
+    try (IndexManager indices = IndexManager.connect(ElasticsearchConnectionConfig.fromConfiguration(conf))) {
+      IndexManager.EnsureResult result =
+          indices.ensureIndex(
+              IndexManager.IndexSpec.builder()
+                  .setPrefix(conf.get(JobOptions.INDEX_PREFIX))
+                  .setModelVersion(manifest.modelVersion())
+                  .setDims(manifest.dims())
+                  .setIndexOptionsType(conf.get(JobOptions.INDEX_OPTIONS_TYPE))
+                  .setMoveAlias(conf.get(JobOptions.MOVE_ALIAS))
+                  .build());
+      return new Plan(result.index(), result.alias(), manifest.modelVersion(), manifest.dims());
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot reach Elasticsearch to prepare the index: " + e.getMessage(), e);
+    }
+  }
+
+  static <T> KafkaSink<T> kafkaSink(
+      KafkaClientConfig kafka,
+      org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<T> schema) {
+    return KafkaSink.<T>builder()
+        .setBootstrapServers(kafka.bootstrapServers())
+        .setKafkaProducerConfig(kafka.toProperties())
+        .setRecordSerializer(schema)
+        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        .build();
+  }
+
+  static KafkaClientConfig kafkaConfig(Configuration conf) {
+    Map<String, String> plain = new HashMap<>();
+    Map<String, String> env = new HashMap<>();
+    Map<String, String> files = new HashMap<>();
+    for (Map.Entry<String, String> e : conf.toMap().entrySet()) {
+      String key = e.getKey();
+      if (key.startsWith("kafka.properties.")) {
+        plain.put(key.substring("kafka.properties.".length()), e.getValue());
+      } else if (key.startsWith("kafka.secret-env.")) {
+        env.put(key.substring("kafka.secret-env.".length()), e.getValue());
+      } else if (key.startsWith("kafka.secret-file.")) {
+        files.put(key.substring("kafka.secret-file.".length()), e.getValue());
+      }
+    }
+    return new KafkaClientConfig(conf.get(JobOptions.KAFKA_BOOTSTRAP), plain, env, files);
+  }
+
+  static OffsetsInitializer startingOffsets(String spec) {
+    String s = spec.trim().toLowerCase(java.util.Locale.ROOT);
+    if (s.equals("committed")) {
+      return OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+    }
+    if (s.equals("earliest")) {
+      return OffsetsInitializer.earliest();
+    }
+    if (s.equals("latest")) {
+      return OffsetsInitializer.latest();
+    }
+    if (s.startsWith("timestamp:")) {
+      try {
+        return OffsetsInitializer.timestamp(Long.parseLong(s.substring("timestamp:".length())));
+      } catch (NumberFormatException e) {
+        // fall through to the error below
+      }
+    }
+    throw new IllegalArgumentException(
+        "kafka.starting-offsets '" + spec + "': use committed, earliest, latest or timestamp:<epoch-millis>");
+  }
+}

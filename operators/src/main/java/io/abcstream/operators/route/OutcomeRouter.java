@@ -1,0 +1,36 @@
+package io.abcstream.operators.route;
+
+import io.abcstream.operators.failure.Failures;
+import io.abcstream.schemas.ImageEmbedding;
+import io.abcstream.schemas.internal.EmbeddingOutcome;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+
+/** Embeddings go on to the index; failures go to the dead letters. Tracks event-time lag. */
+public final class OutcomeRouter extends ProcessFunction<EmbeddingOutcome, ImageEmbedding> {
+
+  private static final long serialVersionUID = 1L;
+
+  private transient volatile long lastEventTime = -1;
+
+  @Override
+  public void open(OpenContext openContext) {
+    getRuntimeContext()
+        .getMetricGroup()
+        .gauge("eventTimeLagMs", () -> lastEventTime < 0 ? 0L : System.currentTimeMillis() - lastEventTime);
+  }
+
+  @Override
+  public void processElement(EmbeddingOutcome outcome, Context ctx, Collector<ImageEmbedding> out) {
+    if (outcome.getEmbedding() != null) {
+      ImageEmbedding embedding = outcome.getEmbedding();
+      if (embedding.getEventTime() != null) {
+        lastEventTime = embedding.getEventTime().toEpochMilli();
+      }
+      out.collect(embedding);
+    } else if (outcome.getFailure() != null) {
+      ctx.output(Failures.DEAD_LETTERS, outcome.getFailure());
+    }
+  }
+}
