@@ -186,4 +186,38 @@ public final class ElasticsearchSinkOptions {
           .withDescription(
               "When retries run out: FAIL the job (restart from the checkpoint; default) or send the"
                   + " operation to the DEAD_LETTER handler.");
+
+  // ------------------------------------------------------------------ index management (IndexManager)
+
+  public static final ConfigOption<String> INDEX_PREFIX =
+      ConfigOptions.key("elasticsearch.index.prefix")
+          .stringType()
+          .defaultValue("abc-embeddings")
+          .withDescription("Alias name; the index is <prefix>-<model version> (sanitised to Elasticsearch's rules).");
+
+  public static final ConfigOption<String> INDEX_OPTIONS_TYPE =
+      ConfigOptions.key("elasticsearch.index.vector-index-type")
+          .stringType()
+          .defaultValue("int8_hnsw")
+          .withDescription("dense_vector index_options type: hnsw, int8_hnsw, int4_hnsw, bbq_hnsw, flat, int8_flat, int4_flat, bbq_flat.");
+
+  public static final ConfigOption<Integer> INDEX_SHARDS =
+      ConfigOptions.key("elasticsearch.index.shards")
+          .intType()
+          .noDefaultValue()
+          .withDescription("number_of_shards of a newly created index (cluster default if unset).");
+
+  public static final ConfigOption<Integer> INDEX_REPLICAS =
+      ConfigOptions.key("elasticsearch.index.replicas")
+          .intType()
+          .noDefaultValue()
+          .withDescription("number_of_replicas of a newly created index (cluster default if unset; 0 for one node).");
+
+  public static final ConfigOption<Boolean> INDEX_MOVE_ALIAS =
+      ConfigOptions.key("elasticsearch.index.move-alias")
+          .booleanType()
+          .defaultValue(false)
+          .withDescription(
+              "Move the alias to the new index when it points at another one (e.g. after a backfill)."
+                  + " Default: leave it and report it.");
 }

@@ -371,6 +371,20 @@ public final class IndexManager implements AutoCloseable {
       return new Builder();
     }
 
+    /** The spec for a model (version, dims) with the {@code elasticsearch.index.*} options of {@link ElasticsearchSinkOptions}. */
+    public static IndexSpec fromConfiguration(org.apache.flink.configuration.ReadableConfig config, String modelVersion, int dims) {
+      Builder b =
+          builder()
+              .setPrefix(config.get(ElasticsearchSinkOptions.INDEX_PREFIX))
+              .setModelVersion(modelVersion)
+              .setDims(dims)
+              .setIndexOptionsType(config.get(ElasticsearchSinkOptions.INDEX_OPTIONS_TYPE))
+              .setMoveAlias(config.get(ElasticsearchSinkOptions.INDEX_MOVE_ALIAS));
+      config.getOptional(ElasticsearchSinkOptions.INDEX_SHARDS).ifPresent(b::setNumberOfShards);
+      config.getOptional(ElasticsearchSinkOptions.INDEX_REPLICAS).ifPresent(b::setNumberOfReplicas);
+      return b.build();
+    }
+
     public String prefix() {
       return prefix;
     }
