@@ -51,6 +51,7 @@ final class BulkSubmitter {
   private final Scheduler scheduler;
   private final DoubleSupplier jitter;
   private final Metrics metrics;
+  private volatile boolean closed;
 
   BulkSubmitter(
       BulkClient client,
@@ -90,7 +91,19 @@ final class BulkSubmitter {
         });
   }
 
+  /** Marks the writer as closing: requests cut off by closing the client are then not reported as failures. */
+  void close() {
+    closed = true;
+  }
+
   private void onRequestFailure(List<IndexOperation> entries, Throwable failure, Once handler) {
+    if (closed) {
+      // The task is being cancelled or closed and the client went away under this request; its
+      // entries are replayed from the last checkpoint, so hand them back without noise or backoff.
+      LOG.debug("bulk request of {} operations cut off by close: {}", entries.size(), failure.toString());
+      handler.retry(entries);
+      return;
+    }
     metrics.failedRequests.inc();
     Throwable cause = BulkItemClassifier.unwrap(failure);
     int status = BulkItemClassifier.statusOf(cause);

@@ -99,6 +99,7 @@ public final class ElasticsearchSinkWriter<IN> extends AsyncSinkWriter<IN, Index
   @Override
   public void close() {
     super.close();
+    submitter.close();
     retryTimer.shutdownNow();
     closeQuietly(deadLetters);
     closeQuietly(client);

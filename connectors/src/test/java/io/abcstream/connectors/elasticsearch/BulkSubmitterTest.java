@@ -163,6 +163,20 @@ class BulkSubmitterTest {
   }
 
   @Test
+  void requestCutOffByCloseIsHandedBackOnceWithoutBackoff() {
+    RecordingHandler handler = new RecordingHandler();
+    CompletableFuture<List<BulkItemResult>> answer = new CompletableFuture<>();
+    BulkSubmitter submitter = submitter(answering(ops -> answer), collectingDlq, FAIL_AFTER_3);
+    submitter.submit(List.of(op("a")), handler);
+    submitter.close();
+    answer.completeExceptionally(new IOException("Connection closed unexpectedly"));
+    handler.assertCompletedOnce();
+    assertThat(handler.retried).hasSize(1);
+    assertThat(scheduledTasks).isEmpty();
+    assertThat(metrics.failedRequests.getCount()).isZero();
+  }
+
+  @Test
   void wholeRequest429Retries() {
     RecordingHandler handler = new RecordingHandler();
     submitter(answering(ops -> CompletableFuture.failedFuture(new HttpStatusException(429, "es_rejected_execution_exception", "busy"))), collectingDlq, FAIL_AFTER_3)

@@ -166,6 +166,51 @@ class ElasticsearchSinkITCase {
     });
   }
 
+  /** Fails the task once, after {@code failAt} records, so the job restarts from its last checkpoint. */
+  static final class FailOnce implements org.apache.flink.api.common.functions.MapFunction<Integer, Integer> {
+    private static final long serialVersionUID = 1L;
+    static final java.util.concurrent.atomic.AtomicBoolean FAILED = new java.util.concurrent.atomic.AtomicBoolean();
+    private final int failAt;
+
+    FailOnce(int failAt) {
+      this.failAt = failAt;
+    }
+
+    @Override
+    public Integer map(Integer n) throws Exception {
+      Thread.sleep(2); // slow enough for several checkpoints before the failure
+      if (n == failAt && FAILED.compareAndSet(false, true)) {
+        throw new IllegalStateException("injected failure at " + n);
+      }
+      return n;
+    }
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "flush-on-checkpoint={0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+  void restartFromCheckpointLeavesExactlyOneDocumentPerId(boolean flushOnCheckpoint) throws Exception {
+    int n = 400;
+    FailOnce.FAILED.set(false);
+    org.apache.flink.configuration.Configuration config = new org.apache.flink.configuration.Configuration();
+    config.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+    config.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+    config.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+    env.setParallelism(1);
+    env.enableCheckpointing(100);
+    ElasticsearchSink<Integer> sink = sinkBuilder(index + "-dlq").setFlushOnCheckpoint(flushOnCheckpoint).build();
+    env.fromData(IntStream.range(0, n).boxed().collect(Collectors.toList()))
+        .map(new FailOnce(n * 3 / 4))
+        .sinkTo(sink)
+        .uid("es-sink");
+
+    env.execute("es-sink-restart-it");
+
+    assertThat(FailOnce.FAILED).isTrue();
+    assertThat(count(rest, index)).isEqualTo(n);
+    assertThat(DEAD_LETTERS.get(index + "-dlq")).isEmpty();
+  }
+
   @Test
   void closedIndexFailsTheJobWithWhatToFix() throws Exception {
     EsTestSupport.call(rest, "POST", "/" + index + "/_close", null);
