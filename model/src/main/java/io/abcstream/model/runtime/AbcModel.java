@@ -56,6 +56,7 @@ public final class AbcModel implements AutoCloseable {
     private final Block language;
     private final NDManager root;
     private final boolean optimizeGraph;
+    private final int cpuThreads;
     private final int dims;
     private final int hidden;
     private ByteBuffer staging;
@@ -67,6 +68,7 @@ public final class AbcModel implements AutoCloseable {
         Manifest m = bundle.manifest();
         this.device = b.device;
         this.optimizeGraph = b.optimizeGraph;
+        this.cpuThreads = b.cpuThreads;
         this.dims = m.dims();
         this.hidden = m.hiddenSize();
         QwenTokenizer tok = null;
@@ -124,6 +126,7 @@ public final class AbcModel implements AutoCloseable {
         private Device device = Device.cpu();
         private int maxUserTokens = PromptBuilder.DEFAULT_MAX_USER_TOKENS;
         private boolean optimizeGraph;
+        private int cpuThreads;
 
         private Builder() {
         }
@@ -155,6 +158,20 @@ public final class AbcModel implements AutoCloseable {
          */
         public Builder optimizeGraph(boolean on) {
             this.optimizeGraph = on;
+            return this;
+        }
+
+        /**
+         * libtorch intra-op threads for CPU inference, applied on the thread that runs each batch
+         * (OpenMP settings are per calling thread). 0 (default) keeps libtorch's default (one per
+         * core). Use 1 when several models or processes share few cores: OpenMP worker threads
+         * spin, and oversubscription makes small batches tens of times slower.
+         */
+        public Builder cpuThreads(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("cpuThreads must be >= 0, got " + n);
+            }
+            this.cpuThreads = n;
             return this;
         }
 
@@ -274,6 +291,9 @@ public final class AbcModel implements AutoCloseable {
         int l = batch.seqLen();
         int nImg = batch.imageCount();
         JniUtils.setGraphExecutorOptimize(optimizeGraph);
+        if (cpuThreads > 0 && !device.isGpu()) {
+            JniUtils.setNumThreads(cpuThreads);
+        }
         try (NDManager scope = root.newSubManager(device)) {
             ParameterStore ps = new ParameterStore(scope, false);
             NDArray grid = scope.create(batch.gridThw(), new Shape(nImg, 3));
