@@ -100,6 +100,9 @@ public final class ElasticsearchSinkBuilder<IN> {
 
   public ElasticsearchSinkBuilder<IN> setMaxTimeInBuffer(Duration time) {
     this.maxTimeInBuffer = positive(time, MAX_TIME_IN_BUFFER.key());
+    if (time.toMillis() < 1) {
+      throw new IllegalArgumentException(MAX_TIME_IN_BUFFER.key() + " must be at least 1 ms, got " + time);
+    }
     return this;
   }
 
