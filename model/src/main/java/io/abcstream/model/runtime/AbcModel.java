@@ -60,6 +60,7 @@ public final class AbcModel implements AutoCloseable {
     private final int dims;
     private final int hidden;
     private ByteBuffer staging;
+    private float[] scratch;
     private long batches;
     private volatile boolean closed;
 
@@ -275,7 +276,7 @@ public final class AbcModel implements AutoCloseable {
         if (inputs.isEmpty()) {
             return List.of();
         }
-        CollatedBatch batch = collator.collate(inputs, this::stagingBuffer);
+        CollatedBatch batch = collator.collate(inputs, this::stagingBuffer, this::scratchArray);
         float[][] out = run(batch);
         List<float[]> list = new ArrayList<>(out.length);
         for (float[] v : out) {
@@ -348,6 +349,13 @@ public final class AbcModel implements AutoCloseable {
         return staging;
     }
 
+    private float[] scratchArray(int floats) {
+        if (scratch == null || scratch.length < floats) {
+            scratch = new float[floats];
+        }
+        return scratch;
+    }
+
     /** Number of batches run so far. */
     public synchronized long batchesRun() {
         return batches;
@@ -356,6 +364,12 @@ public final class AbcModel implements AutoCloseable {
     /** Native arrays currently held under this model's manager (0 between batches). */
     public int liveArrays() {
         return root.getManagedArrays().size();
+    }
+
+    /** Arrays attached to the loaded modules' own managers (constant while no batch leaks). */
+    int moduleManagerArrays() {
+        return visionModel.getNDManager().getManagedArrays().size()
+                + languageModel.getNDManager().getManagedArrays().size();
     }
 
     /** Bytes of the reused pixel staging buffer (grows to the largest batch seen). */

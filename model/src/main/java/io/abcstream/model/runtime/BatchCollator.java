@@ -48,6 +48,15 @@ public final class BatchCollator {
      * bytes (it may return a reused one; its contents are overwritten from position 0).
      */
     public CollatedBatch collate(List<PreparedInput> items, IntFunction<ByteBuffer> pixelBuffer) {
+        return collate(items, pixelBuffer, float[]::new);
+    }
+
+    /**
+     * As {@link #collate(List, IntFunction)}; {@code scratch} is asked for a float array of at
+     * least the given length, used to stage one image's rows (it may return a reused array).
+     */
+    public CollatedBatch collate(List<PreparedInput> items, IntFunction<ByteBuffer> pixelBuffer,
+            IntFunction<float[]> scratch) {
         if (items.isEmpty()) {
             throw new IllegalArgumentException("empty batch");
         }
@@ -106,8 +115,15 @@ public final class BatchCollator {
         buf.clear().order(ByteOrder.nativeOrder());
         buf.limit((int) bytes);
         FloatBuffer fb = buf.asFloatBuffer();
+        int maxFloats = 0;
         for (PreprocessedImage img : images) {
-            img.writePixelRows(fb);
+            maxFloats = Math.max(maxFloats, img.floatCount());
+        }
+        float[] stage = images.isEmpty() ? null : scratch.apply(maxFloats);
+        for (PreprocessedImage img : images) {
+            int n = img.floatCount();
+            img.writePixelRows(stage, 0);
+            fb.put(stage, 0, n);
         }
         ByteBuffer view = buf.slice(0, (int) bytes).order(ByteOrder.nativeOrder());
         return new CollatedBatch(b, seqLen, ids, mask, List.copyOf(images), grid, rowImage, instruct, (int) rows,

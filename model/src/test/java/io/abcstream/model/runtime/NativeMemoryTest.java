@@ -37,6 +37,7 @@ class NativeMemoryTest {
         int maxBatches = 3000;
         long budgetNanos = 35_000_000_000L;
         long rss0 = 0;
+        int moduleArrays0 = 0;
         long start = 0;
         int n = 0;
         int imageBatches = 0;
@@ -44,6 +45,7 @@ class NativeMemoryTest {
             if (i == warm) {
                 System.gc();
                 rss0 = rssBytes();
+                moduleArrays0 = m.moduleManagerArrays();
                 start = System.nanoTime();
             }
             List<EmbeddingInput> batch = new ArrayList<>();
@@ -74,6 +76,7 @@ class NativeMemoryTest {
         System.out.printf("native memory: %d batches (%d with images) in %.1f s, RSS %.1f -> %.1f MB (%+.1f MB),"
                 + " staging %d KB%n", n, imageBatches, secs, rss0 / 1e6, rss1 / 1e6, (rss1 - rss0) / 1e6,
                 m.stagingBytes() / 1024);
+        assertThat(m.moduleManagerArrays()).isEqualTo(moduleArrays0);
         assertThat(n).as("batches run in the time budget").isGreaterThanOrEqualTo(500);
         assertThat(rss1 - rss0).as("RSS growth over %d batches", n).isLessThan(64L << 20);
     }
