@@ -10,7 +10,7 @@
  *     ElasticsearchSink.<EmbeddingDocument>builder()
  *         .setConfiguration(conf)                       // elasticsearch.* options
  *         .setElementConverter((doc, ctx) -> IndexOperation.index(index.index(), doc.id(), doc.toJsonBytes()))
- *         .setDeadLetterHandlerFactory(KafkaDeadLetterHandlerFactory.of(bootstrap, dlqTopic, Map.of()))
+ *         .setDeadLetterHandlerFactory(new KafkaDeadLetterHandlerFactory(KafkaClientConfig.of(bootstrap), dlqTopic, Format.AVRO))
  *         .build();
  * stream.sinkTo(sink).uid("es-sink").name("Elasticsearch");
  * }</pre>
