@@ -18,8 +18,11 @@ package io.abcstream.model.image;
  *   <li>If the size does not change, the result is a copy.</li>
  * </ol>
  *
- * <p>The implementation is allocation-light (coefficient tables per call, one intermediate buffer) and uses
- * int arithmetic only in the pixel loops. Instances are immutable and thread-safe; the class is stateless.
+ * <p>Implementation: coefficient tables per call; the two passes are fused row by row (each intermediate row the
+ * vertical pass needs is produced once by the horizontal pass into a ring of {@code ksize} int rows holding the
+ * same clipped 8-bit values Pillow keeps in its intermediate image), so there is no full-size intermediate and the
+ * vertical accumulation is a plain int multiply-add the JIT vectorises. int arithmetic only in the pixel loops, no
+ * per-pixel allocation. Stateless and thread-safe.
  */
 public final class PillowResampler {
     /** Pillow: 8 bits for the result, 2 extra bits for overshoot and sign. */
