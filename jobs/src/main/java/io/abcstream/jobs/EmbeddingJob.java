@@ -175,13 +175,7 @@ public final class EmbeddingJob {
     try (IndexManager indices = IndexManager.connect(ElasticsearchConnectionConfig.fromConfiguration(conf))) {
       IndexManager.EnsureResult result =
           indices.ensureIndex(
-              IndexManager.IndexSpec.builder()
-                  .setPrefix(conf.get(JobOptions.INDEX_PREFIX))
-                  .setModelVersion(manifest.modelVersion())
-                  .setDims(manifest.dims())
-                  .setIndexOptionsType(conf.get(JobOptions.INDEX_OPTIONS_TYPE))
-                  .setMoveAlias(conf.get(JobOptions.MOVE_ALIAS))
-                  .build());
+              IndexManager.IndexSpec.fromConfiguration(conf, manifest.modelVersion(), manifest.dims()));
       return new Plan(result.index(), result.alias(), manifest.modelVersion(), manifest.dims());
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot reach Elasticsearch to prepare the index: " + e.getMessage(), e);

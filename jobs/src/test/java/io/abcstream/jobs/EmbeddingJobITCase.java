@@ -111,12 +111,12 @@ class EmbeddingJobITCase {
     conf.set(JobOptions.GROUP_ID, topic);
     conf.set(JobOptions.STARTING_OFFSETS, "earliest");
     conf.set(JobOptions.BUNDLE, bundle.toString());
-    conf.set(JobOptions.INDEX_PREFIX, prefix);
+    conf.set(io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions.INDEX_PREFIX, prefix);
     conf.set(JobOptions.MAX_IMAGE_PIXELS, 100_000L);
     conf.set(JobOptions.CPU_THREADS, 2);
     conf.set(JobOptions.BATCH_MAX_WAIT, Duration.ofMillis(50));
     conf.setString("elasticsearch.hosts", stack.elasticsearchUrl());
-    conf.setString("elasticsearch.sink.max-time-in-buffer", "200ms");
+    conf.setString("elasticsearch.sink.batch.max-time", "200ms");
     conf.setString("fetch.policy.allowed-cidrs", "127.0.0.0/8");
     conf.setString("fetch.file.roots", root.toString());
     conf.setString("fetch.retry.max-attempts", "2");

@@ -65,13 +65,13 @@ class EmbeddingJobRestartITCase {
     conf.set(JobOptions.GROUP_ID, topic);
     conf.set(JobOptions.STARTING_OFFSETS, "committed");
     conf.set(JobOptions.BUNDLE, bundle.toString());
-    conf.set(JobOptions.INDEX_PREFIX, prefix);
+    conf.set(io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions.INDEX_PREFIX, prefix);
     // Small batches and capacity keep requests in flight across the savepoint.
     conf.set(JobOptions.BATCH_MAX_ITEMS, 2);
     conf.set(JobOptions.CAPACITY, 8);
     conf.set(JobOptions.CPU_THREADS, 1);
     conf.setString("elasticsearch.hosts", stack.elasticsearchUrl());
-    conf.setString("elasticsearch.sink.max-time-in-buffer", "5s");
+    conf.setString("elasticsearch.sink.batch.max-time", "5s");
     conf.setString("execution.checkpointing.interval", "1s");
     conf.setString("parallelism.default", "1");
     conf = JobEnvironment.withDefaults(conf);

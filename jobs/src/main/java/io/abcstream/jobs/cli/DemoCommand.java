@@ -80,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
       conf.set(JobOptions.GROUP_ID, "abc-demo");
       conf.set(JobOptions.STARTING_OFFSETS, "timestamp:" + start);
       conf.set(JobOptions.BUNDLE, bundleDir.toString());
-      conf.set(JobOptions.INDEX_PREFIX, INDEX);
+      conf.set(io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions.INDEX_PREFIX, INDEX);
       conf.set(JobOptions.BATCH_MAX_WAIT, Duration.ofMillis(50));
       conf.setString("elasticsearch.hosts", es);
       // The demo serves its images from this machine; production keeps loopback denied.

@@ -6,8 +6,8 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
 /**
- * The embedding job's own settings (Kafka topics, the model, batching, the index). Fetching and
- * the Elasticsearch sink have theirs in FetchOptions and ElasticsearchSinkOptions; any Flink option
+ * The embedding job's own settings (Kafka topics, the model, batching). Fetching and the
+ * Elasticsearch sink and index have theirs in FetchOptions and ElasticsearchSinkOptions; any Flink option
  * (execution.checkpointing.*, restart-strategy.*, parallelism.default...) may sit in the same file.
  */
 public final class JobOptions {
@@ -83,15 +83,4 @@ public final class JobOptions {
   public static final ConfigOption<Integer> MAX_INSTRUCTIONS =
       ConfigOptions.key("embed.max-instructions").intType().defaultValue(32)
           .withDescription("Most instructions per request.");
-
-  // ---- Index
-  public static final ConfigOption<String> INDEX_PREFIX =
-      ConfigOptions.key("index.prefix").stringType().defaultValue("abc-embeddings")
-          .withDescription("Alias name; the index is <prefix>-<model version>.");
-  public static final ConfigOption<String> INDEX_OPTIONS_TYPE =
-      ConfigOptions.key("index.index-options").stringType().defaultValue("int8_hnsw")
-          .withDescription("dense_vector index_options type: hnsw, int8_hnsw, int4_hnsw, bbq_hnsw, flat...");
-  public static final ConfigOption<Boolean> MOVE_ALIAS =
-      ConfigOptions.key("index.move-alias").booleanType().defaultValue(false)
-          .withDescription("Point the alias at this model's index even if it points elsewhere.");
 }
