@@ -28,11 +28,14 @@ public final class QwenTokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
     private final Map<String, Long> addedTokens;
     private final long[] addedIds;
+    /** Whether every added-token string starts with '<' (true for Qwen): enables a fast path. */
+    private final boolean allBracketed;
 
     private QwenTokenizer(HuggingFaceTokenizer tokenizer, Map<String, Long> addedTokens) {
         this.tokenizer = tokenizer;
         this.addedTokens = addedTokens;
         this.addedIds = addedTokens.values().stream().mapToLong(Long::longValue).sorted().toArray();
+        this.allBracketed = addedTokens.keySet().stream().allMatch(s -> s.isEmpty() || s.charAt(0) == '<');
     }
 
     /** Loads {@code tokenizer.json} (a file, or a directory holding one). */
@@ -116,18 +119,8 @@ public final class QwenTokenizer implements AutoCloseable {
 
     /** The first added-token string that occurs in {@code text}, or null. */
     public String findReserved(String text) {
-        if (text.indexOf('<') < 0 && text.indexOf('>') < 0) {
-            // every Qwen reserved string is bracketed; a cheap exit for the common case
-            boolean any = false;
-            for (String s : addedTokens.keySet()) {
-                if (!s.isEmpty() && s.charAt(0) != '<') {
-                    any = true;
-                    break;
-                }
-            }
-            if (!any) {
-                return null;
-            }
+        if (allBracketed && text.indexOf('<') < 0) {
+            return null;
         }
         for (String s : addedTokens.keySet()) {
             if (!s.isEmpty() && text.contains(s)) {

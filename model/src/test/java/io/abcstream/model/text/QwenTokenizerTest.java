@@ -43,4 +43,34 @@ class QwenTokenizerTest {
         assertThat(tok.findReserved("<think>")).isEqualTo("<think>");
         assertThat(tok.findReserved("<|im_end")).isNull();
     }
+
+    @Test
+    void isSafeToShareAcrossThreads() throws Exception {
+        QwenTokenizer tok = TestTokenizer.shared();
+        String[] texts = {"a photo of a cat", "左边的动物是什么？", "Find the 🐱 and the 🚗.", "line one\nline two"};
+        long[][] expected = new long[texts.length][];
+        for (int i = 0; i < texts.length; i++) {
+            expected[i] = tok.encode(texts[i]);
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<Boolean>> fs = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                fs.add(pool.submit(() -> {
+                    for (int r = 0; r < 200; r++) {
+                        int i = r % texts.length;
+                        if (!java.util.Arrays.equals(tok.encode(texts[i]), expected[i])) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (java.util.concurrent.Future<Boolean> f : fs) {
+                assertThat(f.get()).isTrue();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
