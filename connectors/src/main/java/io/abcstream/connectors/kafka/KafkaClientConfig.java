@@ -1,20 +1,17 @@
 package io.abcstream.connectors.kafka;
 
-import java.io.IOException;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.function.Function;
 
 /**
  * Kafka client settings shared by the source and the sinks: bootstrap servers, plain client
  * properties (TLS, SASL mechanism...), and secret properties named by environment variable or
- * file, resolved where the client is created so secrets never travel in the job graph.
+ * file, resolved by the Kafka client where it is created so secrets never travel in the job graph.
  */
 public final class KafkaClientConfig implements Serializable {
 
@@ -47,30 +44,31 @@ public final class KafkaClientConfig implements Serializable {
     return bootstrapServers;
   }
 
-  /** Client properties with secrets resolved from the environment and files. */
+  /**
+   * Client properties for the Kafka connector builders. Secrets appear only as Kafka config-provider
+   * placeholders ({@code ${env:VAR}}, {@code ${directory:DIR:FILE}}) that the Kafka client itself
+   * resolves when it is created on the TaskManager, so no secret value is serialized into the job
+   * graph or shown in the Web UI.
+   */
   public Properties toProperties() {
-    return toProperties(System::getenv);
-  }
-
-  Properties toProperties(Function<String, String> env) {
     Properties props = new Properties();
     props.putAll(properties);
     props.put("bootstrap.servers", bootstrapServers);
+    if (secretEnv.isEmpty() && secretFiles.isEmpty()) {
+      return props;
+    }
+    props.put("config.providers", "env,directory");
+    props.put("config.providers.env.class", "org.apache.kafka.common.config.provider.EnvVarConfigProvider");
+    props.put("config.providers.directory.class", "org.apache.kafka.common.config.provider.DirectoryConfigProvider");
     for (Map.Entry<String, String> e : secretEnv.entrySet()) {
-      String value = env.apply(e.getValue());
-      if (value == null) {
-        throw new IllegalStateException(
-            "Kafka property " + e.getKey() + " reads environment variable " + e.getValue() + ", which is not set");
-      }
-      props.put(e.getKey(), value);
+      props.put(e.getKey(), "${env:" + e.getValue() + "}");
     }
     for (Map.Entry<String, String> e : secretFiles.entrySet()) {
-      try {
-        props.put(e.getKey(), Files.readString(Paths.get(e.getValue()), StandardCharsets.UTF_8).strip());
-      } catch (IOException ex) {
-        throw new IllegalStateException(
-            "Kafka property " + e.getKey() + " reads file " + e.getValue() + ": " + ex.getMessage(), ex);
+      Path file = Paths.get(e.getValue()).toAbsolutePath();
+      if (file.getParent() == null || file.getFileName() == null) {
+        throw new IllegalArgumentException("Kafka secret file for " + e.getKey() + " must be a file path: " + e.getValue());
       }
+      props.put(e.getKey(), "${directory:" + file.getParent() + ":" + file.getFileName() + "}");
     }
     return props;
   }
