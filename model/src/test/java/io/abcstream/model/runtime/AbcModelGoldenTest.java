@@ -73,6 +73,27 @@ class AbcModelGoldenTest {
     }
 
     @Test
+    void mixedBatchWithSharedImagesEqualsAlone() {
+        // mixed modes, lengths (24..1033 tokens) and images; tiny_3x2 shared by three rows
+        String[] ids = {"text0", "tiny_3x2__instr2", "large_1100x800__instr2", "tiny_3x2__image", "text4",
+            "wide_1000x40__image", "tiny_3x2__instr0", "gray_50x61__instr2"};
+        List<EmbeddingInput> in = new ArrayList<>();
+        for (String id : ids) {
+            in.add(goldens.input(goldens.get(id)));
+        }
+        CollatedBatch batch = model.collator().collate(
+                in.stream().map(model::prepare).toList());
+        assertThat(batch.imageCount()).isEqualTo(4);
+        assertThat(batch.rowImage()).containsExactly(-1, 0, 1, 0, -1, 2, 0, 3);
+        List<float[]> out = model.embed(in);
+        for (int k = 0; k < ids.length; k++) {
+            int i = goldens.cases().indexOf(goldens.get(ids[k]));
+            assertThat(Goldens.maxAbsDiff(out.get(k), alone.get(i))).as(ids[k]).isLessThanOrEqualTo(1e-5);
+            assertMatches(goldens.cases().get(i), out.get(k));
+        }
+    }
+
+    @Test
     void batchInvariance() {
         List<Goldens.Case> cases = goldens.cases();
         Random rnd = new Random(42);
