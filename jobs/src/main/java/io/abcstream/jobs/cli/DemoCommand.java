@@ -90,6 +90,7 @@ final class DemoCommand implements Callable<Integer> {
       conf = JobEnvironment.withDefaults(conf);
       conf.set(RestOptions.PORT, webPort);
 
+      createTopics(kafka);
       StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
       EmbeddingJob.Plan plan = EmbeddingJob.build(env, conf);
       JobClient job = env.executeAsync("abc-demo");
@@ -144,6 +145,24 @@ final class DemoCommand implements Callable<Integer> {
       }));
       job.getJobExecutionResult().get();
       return 0;
+    }
+  }
+
+  /** The source would otherwise start before its topic exists and log retries until it does. */
+  private static void createTopics(String kafka) throws Exception {
+    Properties props = new Properties();
+    props.put("bootstrap.servers", kafka);
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(props)) {
+      java.util.Set<String> existing = admin.listTopics().names().get();
+      List<org.apache.kafka.clients.admin.NewTopic> missing = new ArrayList<>();
+      for (String topic : List.of(TOPIC, DLQ)) {
+        if (!existing.contains(topic)) {
+          missing.add(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1));
+        }
+      }
+      if (!missing.isEmpty()) {
+        admin.createTopics(missing).all().get();
+      }
     }
   }
 

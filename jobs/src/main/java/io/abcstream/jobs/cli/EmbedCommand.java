@@ -74,7 +74,7 @@ final class EmbedCommand implements Callable<Integer> {
       ObjectMapper json = new ObjectMapper();
       for (Embedding e : vectors) {
         ObjectNode line = json.createObjectNode();
-        line.put("mode", e.mode().toString());
+        line.put("mode", e.mode().wireName());
         if (e.instruction() != null) {
           line.put("instruction", e.instruction());
         } else {

@@ -15,8 +15,14 @@ import org.elasticsearch.client.RestClient;
 /** kNN over the embeddings index: the query side of the pipeline. */
 public final class KnnSearch implements AutoCloseable {
 
-  /** One hit, with the fields a person wants to see. */
-  public record Hit(String id, double score, String requestId, String instruction, String mode, String imageUri) {}
+  /** One hit, with the fields a person wants to see (JSON names as in the documents). */
+  public record Hit(
+      String id,
+      double score,
+      @com.fasterxml.jackson.annotation.JsonProperty("request_id") String requestId,
+      String instruction,
+      String mode,
+      @com.fasterxml.jackson.annotation.JsonProperty("image_uri") String imageUri) {}
 
   private final RestClientTransport transport;
   private final ElasticsearchClient client;
