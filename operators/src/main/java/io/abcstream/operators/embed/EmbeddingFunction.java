@@ -96,33 +96,23 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
       pipeline
           .embed(input, guard)
           .whenComplete(
-              (outcomes, error) -> {
-                inFlight.remove(resultFuture);
-                List<EmbeddingOutcome> results =
-                    error == null
-                        ? outcomes
-                        : List.of(failureOutcome(input, EmbeddingFailureClassifier.classify(error, guard.stage())));
-                if (guard.complete(results)) {
-                  count(results);
-                }
-              });
+              (outcomes, error) ->
+                  finish(
+                      resultFuture,
+                      guard,
+                      error == null
+                          ? outcomes
+                          : List.of(failureOutcome(input, EmbeddingFailureClassifier.classify(error, guard.stage())))));
     } catch (RuntimeException e) {
-      inFlight.remove(resultFuture);
-      List<EmbeddingOutcome> results =
-          List.of(failureOutcome(input, EmbeddingFailureClassifier.classify(e, guard.stage())));
-      if (guard.complete(results)) {
-        count(results);
-      }
+      finish(resultFuture, guard, List.of(failureOutcome(input, EmbeddingFailureClassifier.classify(e, guard.stage()))));
     }
   }
 
   @Override
   public void timeout(SourcedRequest input, ResultFuture<EmbeddingOutcome> resultFuture) {
-    CompletionGuard<EmbeddingOutcome> guard = inFlight.remove(resultFuture);
+    CompletionGuard<EmbeddingOutcome> guard = inFlight.get(resultFuture);
     if (guard == null) {
-      // Completed meanwhile, or restored from a checkpoint without running: the latter cannot
-      // reach here because restored inputs are re-invoked before their timer starts.
-      guard = new CompletionGuard<>(resultFuture::complete);
+      return; // already completed: the guard leaves the map only after its result went out
     }
     StageFailure f =
         new StageFailure(
@@ -130,10 +120,18 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
             ErrorClass.TIMEOUT,
             "no result within the operator timeout (stuck in stage " + guard.stage() + ")",
             1);
-    List<EmbeddingOutcome> results = List.of(failureOutcome(input, f));
+    finish(resultFuture, guard, List.of(failureOutcome(input, f)));
+  }
+
+  /** Completes once (the guard decides who wins), then forgets the request. */
+  private void finish(
+      ResultFuture<EmbeddingOutcome> resultFuture,
+      CompletionGuard<EmbeddingOutcome> guard,
+      List<EmbeddingOutcome> results) {
     if (guard.complete(results)) {
       count(results);
     }
+    inFlight.remove(resultFuture);
   }
 
   @Override
