@@ -114,6 +114,7 @@ public final class EmbeddingJob {
                     .maxTokens(conf.get(JobOptions.BATCH_MAX_TOKENS))
                     .maxWait(conf.get(JobOptions.BATCH_MAX_WAIT))
                     .maxInstructionTokens(conf.get(JobOptions.MAX_INSTRUCTION_TOKENS))
+                    .inferenceThreads(conf.get(JobOptions.INFERENCE_THREADS))
                     .build())
             .cpuThreads(conf.get(JobOptions.CPU_THREADS))
             .maxImagePixels(conf.get(JobOptions.MAX_IMAGE_PIXELS))

@@ -54,6 +54,10 @@ public final class JobOptions {
   public static final ConfigOption<List<String>> DEVICES =
       ConfigOptions.key("model.devices").stringType().asList().defaultValues("cpu")
           .withDescription("One inference worker per device: cpu or cuda:N.");
+  public static final ConfigOption<Integer> INFERENCE_THREADS =
+      ConfigOptions.key("model.cpu-inference-threads").intType()
+          .defaultValue(Math.max(1, Runtime.getRuntime().availableProcessors() / 2))
+          .withDescription("libtorch threads per CPU inference worker (0 = all cores); GPUs ignore it.");
   public static final ConfigOption<Integer> MAX_INSTRUCTION_TOKENS =
       ConfigOptions.key("model.max-instruction-tokens").intType().defaultValue(512)
           .withDescription("Instructions with more tokens go to the DLQ as INSTRUCTION_TOO_LONG.");

@@ -86,6 +86,7 @@ public final class BatchingService {
                 .bundle(Paths.get(config.bundleDir()))
                 .device(device)
                 .maxUserTokens(config.maxInstructionTokens())
+                .cpuThreads(device.equals("cpu") ? config.inferenceThreads() : 0)
                 .build());
       }
     } catch (IOException e) {
