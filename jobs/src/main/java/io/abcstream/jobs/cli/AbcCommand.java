@@ -35,7 +35,29 @@ public final class AbcCommand implements Runnable {
   }
 
   static CommandLine newCommandLine() {
-    return new CommandLine(new AbcCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+    return new CommandLine(new AbcCommand())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler(AbcCommand::reportFailure);
+  }
+
+  /**
+   * A failed command prints one line that says what went wrong (a missing file, a bad setting, an
+   * unreachable service) instead of a stack trace; ABC_DEBUG=1 shows the trace.
+   */
+  static int reportFailure(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+    if (System.getenv("ABC_DEBUG") != null) {
+      e.printStackTrace(cli.getErr());
+    }
+    Throwable cause = e;
+    while (cause.getCause() != null && cause.getMessage() == null) {
+      cause = cause.getCause();
+    }
+    String what =
+        cause instanceof java.nio.file.NoSuchFileException
+            ? "no such file: " + cause.getMessage()
+            : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+    cli.getErr().println("abc " + cli.getCommandName() + ": " + what + " (ABC_DEBUG=1 for details)");
+    return 1;
   }
 
   /** Prints the project version baked into the jar manifest. */

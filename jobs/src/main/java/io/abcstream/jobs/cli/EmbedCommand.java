@@ -62,6 +62,8 @@ final class EmbedCommand implements Callable<Integer> {
       System.err.println("abc embed: --instruction goes with --image, not with --text");
       return 2;
     }
+    // Read the image before loading the model: a wrong path should not cost a model load.
+    byte[] imageBytes = input.image == null ? null : readImage(input.image);
     Path bundleDir = bundle != null ? bundle : RepoLayout.tinyBundle();
     try (Embedder embedder = Embedder.open(bundleDir, device)) {
       if (dumpInputs != null) {
@@ -70,7 +72,7 @@ final class EmbedCommand implements Callable<Integer> {
       List<Embedding> vectors =
           input.text != null
               ? List.of(embedder.embedText(input.text))
-              : embedder.embedImage(readImage(input.image), instructions);
+              : embedder.embedImage(imageBytes, instructions);
       ObjectMapper json = new ObjectMapper();
       for (Embedding e : vectors) {
         ObjectNode line = json.createObjectNode();

@@ -34,6 +34,18 @@ class AbcCommandTest {
   }
 
   @Test
+  void aMissingImageIsOneClearLineNotAStackTrace() {
+    StringWriter err = new StringWriter();
+    CommandLine cli = AbcCommand.newCommandLine();
+    cli.setErr(new PrintWriter(err));
+
+    int code = cli.execute("embed", "--bundle", "/nonexistent-bundle", "--image", "/nonexistent.png");
+
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString()).startsWith("abc embed: ").doesNotContain("\tat ");
+  }
+
+  @Test
   void exportRequiresItsInputs() {
     StringWriter err = new StringWriter();
     CommandLine cli = AbcCommand.newCommandLine();
