@@ -20,7 +20,14 @@ final class JpegColor {
     private static final int[] CR_G = new int[256];
     private static final int[] CB_G = new int[256];
 
+    /** libjpeg-style range limiting table: {@code RANGE_LIMIT[RANGE_OFFSET + v] = clamp(v)} for v in -512..511. */
+    private static final int RANGE_OFFSET = 512;
+    private static final byte[] RANGE_LIMIT = new byte[1024];
+
     static {
+        for (int v = -RANGE_OFFSET; v < RANGE_OFFSET; v++) {
+            RANGE_LIMIT[RANGE_OFFSET + v] = (byte) (v < 0 ? 0 : (v > 255 ? 255 : v));
+        }
         for (int i = 0; i < 256; i++) {
             int x = i - 128;
             CR_R[i] = (fix(1.40200) * x + ONE_HALF) >> SCALEBITS;
@@ -167,8 +174,15 @@ final class JpegColor {
         }
         int bands = raster.getNumBands();
         Space space = markers.space(bands);
-        byte[] out = new byte[width * height * 3];
         Access a = Access.of(raster, bands);
+        if ((space == Space.YCBCR || space == Space.RGB) && a.isPackedRgb(width, height)) {
+            // The usual case: convert in place and hand the decoder's array over, no second 3·w·h buffer.
+            if (space == Space.YCBCR) {
+                yccToRgbInPlace(a.data, width * height * 3);
+            }
+            return new RgbImage(width, height, a.data);
+        }
+        byte[] out = new byte[width * height * 3];
         int o = 0;
         for (int y = 0; y < height; y++) {
             int p = a.rowStart(y);
@@ -244,6 +258,23 @@ final class JpegColor {
         return new RgbImage(width, height, out);
     }
 
+    /** libjpeg's {@code ycc_rgb_convert} over a packed Y,Cb,Cr array, in place. */
+    static void yccToRgbInPlace(byte[] d, int len) {
+        final byte[] lim = RANGE_LIMIT;
+        final int[] crr = CR_R;
+        final int[] cbb = CB_B;
+        final int[] crg = CR_G;
+        final int[] cbg = CB_G;
+        for (int p = 0; p + 2 < len; p += 3) {
+            final int yy = d[p] & 0xFF;
+            final int cb = d[p + 1] & 0xFF;
+            final int cr = d[p + 2] & 0xFF;
+            d[p] = lim[RANGE_OFFSET + yy + crr[cr]];
+            d[p + 1] = lim[RANGE_OFFSET + yy + ((cbg[cb] + crg[cr]) >> SCALEBITS)];
+            d[p + 2] = lim[RANGE_OFFSET + yy + cbb[cb]];
+        }
+    }
+
     /** Direct access to an interleaved byte raster, or a copy into one. */
     private static final class Access {
         byte[] data;
@@ -281,6 +312,13 @@ final class JpegColor {
                 a.bandOffsets[b] = b;
             }
             return a;
+        }
+
+        /** True when the data is exactly {@code width·height} packed 3-byte pixels in band order 0,1,2. */
+        boolean isPackedRgb(int width, int height) {
+            return pixelStride == 3 && bandOffsets.length == 3 && bandOffsets[0] == 0 && bandOffsets[1] == 1
+                    && bandOffsets[2] == 2 && base == 0 && scanlineStride == width * 3
+                    && data.length == width * height * 3;
         }
 
         int rowStart(int y) {
