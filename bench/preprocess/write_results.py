@@ -10,6 +10,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--cmd", required=True)
 ap.add_argument("--load", default="?")
 ap.add_argument("--jmh", required=True)
+ap.add_argument("--java-cpu", default=None)
 ap.add_argument("reference", nargs="+")
 a = ap.parse_args()
 
@@ -56,5 +57,28 @@ for s in sizes:
           f"| {j:.1f} ± {je:.1f} | **{ref / j:.2f}×** | {d:.1f} | {p:.1f} | "
           f"{statistics.fmean(r['images'][s]['decode_ms_one_run'] for r in refs):.1f} |")
 print()
+if a.java_cpu:
+    jc = json.load(open(a.java_cpu))
+    print("Cross-check with thread CPU time instead of wall time (less sensitive to other processes on the "
+          "machine; min and median over repeated runs, same images, same single thread):\n")
+    print("| image | reference CPU ms (min / median) | Java CPU ms (min / median) | speed-up on min | on median |")
+    print("|---|---|---|---|---|")
+    for s in sizes:
+        rmin = min(r["images"][s]["min_cpu_ms"] for r in refs)
+        rmed = statistics.fmean(r["images"][s]["median_cpu_ms"] for r in refs)
+        jmin, jmed = jc[s]["min_cpu_ms"], jc[s]["median_cpu_ms"]
+        print(f"| {s} | {rmin:.1f} / {rmed:.1f} | {jmin:.1f} / {jmed:.1f} | **{rmin / jmin:.2f}×** | {rmed / jmed:.2f}× |")
+    print()
 print("Pixel exactness: the stage-1 and stage-2 uint8 images are bit-identical to Pillow and the float rows to the "
       "numpy path (tests in model/, and the benchmark's own sha256 check on these JPEGs).")
+print()
+print("Notes (why the 3× per-core target is not met, measured by the breakdown columns):\n")
+print("- Decode: the JDK's built-in libjpeg (6b, no SIMD) is what gives Pillow-identical JPEG pixels from Java; "
+      "Pillow uses libjpeg-turbo with SIMD, so decode alone is ~1.4-2× slower on the Java side.")
+print("- Resampling (both stages) dominates large images on both sides. The Java port runs the same fixed-point "
+      "arithmetic in scalar int code (vertical pass vectorised by C2, horizontal pass scalar) and is roughly on par "
+      "with Pillow's scalar C. The horizontal pass cannot be reordered or widened without changing bits, and JDK 17 "
+      "has no stable SIMD API (jdk.incubator.vector would need --add-modules on every TaskManager).")
+print("- Rescale/normalise/patchify: a 3×256 float lookup table writes the rows directly (~4× faster than numpy).")
+print("- Options that would move the ratio, not done here: libjpeg-turbo through JNI for decode; the incubator "
+      "Vector API for the horizontal pass; streaming stage-1 rows straight into stage 2 to avoid the stage-1 image.")
