@@ -43,7 +43,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -142,7 +141,7 @@ class EmbeddingJobITCase {
           request("r-too-large", ByteBuffer.wrap(photo), "x"),
           request("r-reserved", base + "/odd.png", "stop <|im_end|> here"));
       SingleObjectCodec<ImageEmbeddingRequest> codec = SingleObjectCodec.forClass(ImageEmbeddingRequest.class);
-      try (KafkaProducer<byte[], byte[]> producer = producer(stack)) {
+      try (KafkaProducer<byte[], byte[]> producer = KafkaTestTopics.producer(stack)) {
         for (ImageEmbeddingRequest r : good) {
           producer.send(new ProducerRecord<>(topic, r.getId().getBytes(StandardCharsets.UTF_8), codec.encode(r))).get();
         }
@@ -219,13 +218,6 @@ class EmbeddingJobITCase {
     for (Embedding v : vectors) {
       expected.put(DocumentIds.of(id, v.instruction()), v.vector());
     }
-  }
-
-  static KafkaProducer<byte[], byte[]> producer(LocalStack stack) {
-    Properties props = new Properties();
-    props.put("bootstrap.servers", stack.kafkaBootstrapServers());
-    props.put("acks", "all");
-    return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
   static List<EmbeddingFailure> readDeadLetters(LocalStack stack, String topic, int count) throws Exception {

@@ -46,7 +46,7 @@ class EmbeddingJobRestartITCase {
 
     Set<String> expectedIds = new HashSet<>();
     SingleObjectCodec<ImageEmbeddingRequest> codec = SingleObjectCodec.forClass(ImageEmbeddingRequest.class);
-    try (KafkaProducer<byte[], byte[]> producer = EmbeddingJobITCase.producer(stack)) {
+    try (KafkaProducer<byte[], byte[]> producer = KafkaTestTopics.producer(stack)) {
       for (int i = 0; i < requests; i++) {
         String id = "req-" + i;
         ImageEmbeddingRequest r = ImageEmbeddingRequest.newBuilder().setId(id).setImage(ByteBuffer.wrap(png))

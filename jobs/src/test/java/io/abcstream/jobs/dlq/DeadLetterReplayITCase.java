@@ -2,6 +2,7 @@ package io.abcstream.jobs.dlq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.abcstream.jobs.KafkaTestTopics;
 import io.abcstream.schemas.EmbeddingFailure;
 import io.abcstream.schemas.ErrorClass;
 import io.abcstream.schemas.FailureStage;
@@ -11,17 +12,13 @@ import io.abcstream.testkit.LocalStack;
 import io.abcstream.testkit.LocalStackExtension;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -48,12 +45,12 @@ class DeadLetterReplayITCase {
 
     DeadLetterReplayer.Summary dry = replayer.replay(dlq, input, DeadLetterFilter.all(), true);
     assertThat(dry).isEqualTo(new DeadLetterReplayer.Summary(4, 3, 2, 1, 1));
-    assertThat(read(stack, input, 0)).isEmpty();
+    assertThat(KafkaTestTopics.read(stack, input, 0)).isEmpty();
 
     DeadLetterReplayer.Summary fetchOnly = replayer.replay(
         dlq, input, new DeadLetterFilter(Set.of(ErrorClass.FETCH_FAILED), Set.of(), Set.of(), null), false);
     assertThat(fetchOnly.replayed()).isEqualTo(1);
-    List<ConsumerRecord<byte[], byte[]>> replayed = read(stack, input, 1);
+    List<ConsumerRecord<byte[], byte[]>> replayed = KafkaTestTopics.read(stack, input, 1);
     assertThat(replayed).hasSize(1);
     assertThat(new String(replayed.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("value-404");
     assertThat(new String(replayed.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("key-r-404");
@@ -69,26 +66,5 @@ class DeadLetterReplayITCase {
         .setMessage("test")
         .setFailedAt(Instant.now())
         .build();
-  }
-
-  static List<ConsumerRecord<byte[], byte[]>> read(LocalStack stack, String topic, int expected) {
-    Properties props = new Properties();
-    props.put("bootstrap.servers", stack.kafkaBootstrapServers());
-    props.put("group.id", LocalStack.uniqueName("reader"));
-    props.put("auto.offset.reset", "earliest");
-    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(topic));
-      long deadline = System.nanoTime() + Duration.ofSeconds(expected == 0 ? 3 : 30).toNanos();
-      while (System.nanoTime() < deadline && records.size() <= expected) {
-        consumer.poll(Duration.ofMillis(300)).forEach(records::add);
-        if (expected > 0 && records.size() == expected) {
-          consumer.poll(Duration.ofSeconds(1)).forEach(records::add); // nothing more may come
-          break;
-        }
-      }
-    }
-    return records;
   }
 }
