@@ -289,6 +289,23 @@ def decode_cases():
     f2 = Image.fromarray(255 - rgb).quantize(colors=64)
     cases.append(("gif_anim.gif", pil_bytes(f1, "GIF", save_all=True, append_images=[f2], duration=100, loop=0),
                   "exact"))
+    # first frame smaller than the logical screen, at an offset (Pillow composes it on a screen-size canvas)
+    for name, trns in (("gif_offset.gif", None), ("gif_offset_trns.gif", 5)):
+        small = Image.fromarray(rgb[:11, :13]).quantize(colors=32)
+        kw = {} if trns is None else {"transparency": trns}
+        g = bytearray(pil_bytes(small, "GIF", **kw))
+        g[6:8] = (w).to_bytes(2, "little")
+        g[8:10] = (h).to_bytes(2, "little")
+        pos = 13 + ((3 << ((g[10] & 7) + 1)) if g[10] & 0x80 else 0)
+        while g[pos] == 0x21:
+            pos += 2
+            while g[pos]:
+                pos += g[pos] + 1
+            pos += 1
+        assert g[pos] == 0x2C
+        g[pos + 1:pos + 3] = (9).to_bytes(2, "little")
+        g[pos + 3:pos + 5] = (4).to_bytes(2, "little")
+        cases.append((name, bytes(g), "exact"))
     gtr = Image.fromarray(rgb).quantize(colors=16)
     cases.append(("gif_trns.gif", pil_bytes(gtr, "GIF", transparency=2), "exact"))
     # WebP

@@ -121,6 +121,9 @@ public final class ImageDecoder {
                             + " differs from the header's " + width + "x" + height, null);
                 }
                 out = toRgb(image, format);
+                if (format == Format.GIF) {
+                    out = GifScreen.composeFirstFrame(data, image, out, this);
+                }
             }
             return out;
         } catch (ImageException e) {
@@ -179,7 +182,7 @@ public final class ImageDecoder {
         }
     }
 
-    private void checkDimensions(Format format, int width, int height) {
+    void checkDimensions(Format format, int width, int height) {
         if (width <= 0 || height <= 0) {
             throw undecodable(format + " header has invalid dimensions " + width + "x" + height, null);
         }
