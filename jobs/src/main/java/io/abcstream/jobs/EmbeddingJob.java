@@ -145,7 +145,7 @@ public final class EmbeddingJob {
             .setElementConverter(new DocumentConverter(plan.index()))
             .setDeadLetterHandlerFactory(new KafkaDeadLetterHandlerFactory(kafka, dlqTopic, outputFormat))
             .build();
-    embeddings.sinkTo(esSink).uid("es-sink").name("elasticsearch: " + plan.index());
+    embeddings.sinkTo(esSink).uid("es-sink").name("elasticsearch: " + plan.alias());
 
     conf.getOptional(JobOptions.VECTOR_TOPIC)
         .ifPresent(
