@@ -29,7 +29,6 @@ public final class LocalStack {
   private final int kafkaPort;
   private final int esPort;
   private final Map<String, String> env;
-  private boolean startedHere;
 
   private LocalStack(Path repoRoot) {
     this.repoRoot = repoRoot;
@@ -103,7 +102,6 @@ public final class LocalStack {
               + "); see its output above and the logs under "
               + stackDir);
     }
-    startedHere = true;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> run("down", true), "local-stack-down"));
   }
 
@@ -128,10 +126,6 @@ public final class LocalStack {
       Thread.currentThread().interrupt();
       return -1;
     }
-  }
-
-  boolean startedHere() {
-    return startedHere;
   }
 
   /** The repository root: {@code -Dabc.repo.root}, else the first parent holding dev/stack.sh. */
