@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       EmbedCommand.class,
       SearchCommand.class,
+      ProduceCommand.class,
       DlqCommand.class,
       StackCommand.class,
       ExportCommand.class,
