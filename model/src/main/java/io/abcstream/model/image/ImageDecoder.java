@@ -56,10 +56,12 @@ public final class ImageDecoder {
 
     private final long maxPixels;
     private final long maxBytes;
+    private final int maxJpegScans;
 
     private ImageDecoder(Builder b) {
         this.maxPixels = b.maxPixels;
         this.maxBytes = b.maxBytes;
+        this.maxJpegScans = b.maxJpegScans;
     }
 
     public static Builder builder() {
@@ -166,7 +168,19 @@ public final class ImageDecoder {
 
     /** Container-level checks the plugins do not make (Pillow/libwebp reject these). */
     private void checkContainer(Format format, byte[] d) {
-        if (format == Format.WEBP) {
+        if (format == Format.JPEG) {
+            // Each progressive scan re-walks the whole coefficient buffer: a small file with thousands of
+            // scans takes minutes to decode. Entropy-coded data never contains FF DA (0xFF is stuffed or
+            // starts an RSTn), so counting FF DA pairs counts SOS markers (metadata can only add to it).
+            int scans = 0;
+            for (int i = 2; i + 1 < d.length; i++) {
+                if (d[i] == (byte) 0xFF && d[i + 1] == (byte) 0xDA && ++scans > maxJpegScans) {
+                    throw new ImageException(ImageException.Kind.IMAGE_TOO_LARGE,
+                            "JPEG has more than " + maxJpegScans + " scans (a decode-time bomb); limit is "
+                                    + maxJpegScans);
+                }
+            }
+        } else if (format == Format.WEBP) {
             long riffSize = (d[4] & 0xFFL) | (d[5] & 0xFFL) << 8 | (d[6] & 0xFFL) << 16 | (d[7] & 0xFFL) << 24;
             if (riffSize + 8 > d.length) {
                 throw undecodable("WEBP image file is truncated: RIFF declares " + (riffSize + 8) + " bytes, got "
@@ -467,8 +481,18 @@ public final class ImageDecoder {
     public static final class Builder {
         private long maxPixels = PILLOW_MAX_IMAGE_PIXELS;
         private long maxBytes = DEFAULT_MAX_BYTES;
+        private int maxJpegScans = 256;
 
         private Builder() {
+        }
+
+        /** Most SOS markers a JPEG may have (default 256; encoders write about 10 for progressive JPEGs). */
+        public Builder maxJpegScans(int maxJpegScans) {
+            if (maxJpegScans < 1) {
+                throw new IllegalArgumentException("maxJpegScans must be >= 1, got " + maxJpegScans);
+            }
+            this.maxJpegScans = maxJpegScans;
+            return this;
         }
 
         /**

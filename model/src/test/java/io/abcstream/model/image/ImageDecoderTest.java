@@ -125,6 +125,22 @@ class ImageDecoderTest {
 
     @Test
     @Timeout(10)
+    void jpegWithThousandsOfScansIsRejectedBeforeDecoding() {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(0xFF);
+        out.write(0xD8);
+        for (int i = 0; i < 3000; i++) {
+            // SOS header for one component, spectral selection 0..0: a tiny, endlessly refined scan.
+            out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xDA, 0, 8, 1, 1, 0, 0, 0, 0});
+        }
+        byte[] scans = out.toByteArray();
+        assertKind(() -> DECODER.decode(scans), ImageException.Kind.IMAGE_TOO_LARGE, "scans");
+        // A real JPEG is far below the limit.
+        assertThat(DECODER.decode(TestImages.resource("jpeg_420_q90.jpg")).width()).isEqualTo(160);
+    }
+
+    @Test
+    @Timeout(10)
     void gifBombRejectedFromHeader() {
         // GIF89a, logical screen 65535x65535, no colour table, one 65535x65535 frame with a 3-byte LZW body
         byte[] gif = {'G', 'I', 'F', '8', '9', 'a', (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0, 0, 0,
