@@ -118,6 +118,7 @@ public final class EmbeddingJob {
                     .build())
             .cpuThreads(conf.get(JobOptions.CPU_THREADS))
             .maxImagePixels(conf.get(JobOptions.MAX_IMAGE_PIXELS))
+            .decodePixelBudget(conf.get(JobOptions.DECODE_PIXEL_BUDGET))
             .inputFormat(inputFormat)
             .build();
     SingleOutputStreamOperator<EmbeddingOutcome> outcomes =

@@ -84,6 +84,9 @@ public final class JobOptions {
   public static final ConfigOption<Long> MAX_IMAGE_PIXELS =
       ConfigOptions.key("embed.max-image-pixels").longType().defaultValue(89_478_485L)
           .withDescription("Header pixel limit checked before decoding (Pillow's MAX_IMAGE_PIXELS).");
+  public static final ConfigOption<Long> DECODE_PIXEL_BUDGET =
+      ConfigOptions.key("embed.decode-pixel-budget").longType().defaultValue(2 * 89_478_485L)
+          .withDescription("Source pixels decoded at once per operator instance (~8 bytes each); bounds decode memory.");
   public static final ConfigOption<Integer> MAX_INSTRUCTIONS =
       ConfigOptions.key("embed.max-instructions").intType().defaultValue(32)
           .withDescription("Most instructions per request.");

@@ -84,7 +84,8 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
             lease.service(),
             cpu,
             inputCodec,
-            flinkMetrics(metrics));
+            flinkMetrics(metrics),
+            config.decodePixelBudget());
     registerMetrics(metrics);
   }
 

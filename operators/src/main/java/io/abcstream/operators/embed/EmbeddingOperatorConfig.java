@@ -16,6 +16,7 @@ public final class EmbeddingOperatorConfig implements Serializable {
   private final int cpuThreads;
   private final long maxImagePixels;
   private final long maxImageBytes;
+  private final long decodePixelBudget;
   private final RecordCodec.Format inputFormat;
 
   private EmbeddingOperatorConfig(Builder b) {
@@ -24,6 +25,7 @@ public final class EmbeddingOperatorConfig implements Serializable {
     this.cpuThreads = b.cpuThreads;
     this.maxImagePixels = b.maxImagePixels;
     this.maxImageBytes = b.maxImageBytes;
+    this.decodePixelBudget = b.decodePixelBudget;
     this.inputFormat = b.inputFormat;
   }
 
@@ -51,6 +53,11 @@ public final class EmbeddingOperatorConfig implements Serializable {
     return maxImageBytes;
   }
 
+  /** Source pixels being decoded at once in one operator instance. */
+  public long decodePixelBudget() {
+    return decodePixelBudget;
+  }
+
   public RecordCodec.Format inputFormat() {
     return inputFormat;
   }
@@ -63,6 +70,8 @@ public final class EmbeddingOperatorConfig implements Serializable {
     // Pillow's MAX_IMAGE_PIXELS: the reference refuses (warns, then errors at 2x) beyond it.
     private long maxImagePixels = 89_478_485L;
     private long maxImageBytes = 20L << 20;
+    // Two images at the pixel limit at once: ~1.4 GB of decode buffers at worst.
+    private long decodePixelBudget = 2 * 89_478_485L;
     private RecordCodec.Format inputFormat = RecordCodec.Format.AVRO;
 
     public Builder fetch(FetchConfig value) {
@@ -96,6 +105,14 @@ public final class EmbeddingOperatorConfig implements Serializable {
         throw new IllegalArgumentException("max image bytes must be >= 1, got " + value);
       }
       this.maxImageBytes = value;
+      return this;
+    }
+
+    public Builder decodePixelBudget(long value) {
+      if (value < 1) {
+        throw new IllegalArgumentException("decode pixel budget must be >= 1, got " + value);
+      }
+      this.decodePixelBudget = value;
       return this;
     }
 

@@ -46,6 +46,7 @@ public final class EmbeddingPipeline {
   private final RecordCodec<ImageEmbeddingRequest> inputCodec;
   private final String modelVersion;
   private final PipelineMetrics metrics;
+  private final DecodeBudget decodeBudget;
 
   public EmbeddingPipeline(
       ImageFetcher fetcher,
@@ -54,7 +55,8 @@ public final class EmbeddingPipeline {
       BatchingService service,
       Executor cpu,
       RecordCodec<ImageEmbeddingRequest> inputCodec,
-      PipelineMetrics metrics) {
+      PipelineMetrics metrics,
+      long decodePixelBudget) {
     this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
     this.decoder = Objects.requireNonNull(decoder, "decoder");
     this.preprocessor = Objects.requireNonNull(preprocessor, "preprocessor");
@@ -63,6 +65,7 @@ public final class EmbeddingPipeline {
     this.inputCodec = Objects.requireNonNull(inputCodec, "inputCodec");
     this.modelVersion = service.model().modelVersion();
     this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.decodeBudget = new DecodeBudget(decodePixelBudget);
   }
 
   public String modelVersion() {
@@ -85,7 +88,7 @@ public final class EmbeddingPipeline {
               metrics.fetchNanos(System.nanoTime() - start);
               stages.entered(FailureStage.IMAGE);
               long decodeStart = System.nanoTime();
-              PreprocessedImage pre = preprocessor.preprocess(decoder.decode(image.bytes()));
+              PreprocessedImage pre = decodeWithinBudget(image.bytes());
               metrics.decodeNanos(System.nanoTime() - decodeStart);
               return pre;
             },
@@ -96,6 +99,23 @@ public final class EmbeddingPipeline {
               StageFailure f = EmbeddingFailureClassifier.classify(error, FailureStage.FETCH);
               return List.of(failure(sourced, null, f));
             });
+  }
+
+  /** Header first (cheap, and rejects bombs), then the full decode once its pixels fit the budget. */
+  private PreprocessedImage decodeWithinBudget(byte[] bytes) {
+    io.abcstream.model.image.SmartResize.Size size = decoder.probe(bytes);
+    int permits;
+    try {
+      permits = decodeBudget.acquire((long) size.width() * size.height());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.util.concurrent.CancellationException("interrupted while waiting for decode memory");
+    }
+    try {
+      return preprocessor.preprocess(decoder.decode(bytes));
+    } finally {
+      decodeBudget.release(permits);
+    }
   }
 
   private CompletableFuture<List<EmbeddingOutcome>> embedRows(

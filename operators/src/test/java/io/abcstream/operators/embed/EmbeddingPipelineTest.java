@@ -67,7 +67,8 @@ class EmbeddingPipelineTest {
             lease.service(),
             cpu,
             RecordCodec.of(RecordCodec.Format.AVRO, ImageEmbeddingRequest.class),
-            PipelineMetrics.NONE);
+            PipelineMetrics.NONE,
+            100_000_000L);
     reference = Embedder.open(bundle, "cpu");
   }
 
