@@ -31,40 +31,11 @@ OUT = sys.argv[1] if len(sys.argv) > 1 else "model/src/test/resources/image"
 # ---------------------------------------------------------------- reference math
 
 
-def q_smart_resize(height, width, factor=28, min_pixels=4 * 28 * 28, max_pixels=16384 * 28 * 28, max_ratio=200):
-    """qwen_vl_utils.vision_process.smart_resize"""
-    if max(height, width) / min(height, width) > max_ratio:
-        raise ValueError("ratio")
-    h_bar = max(factor, round(height / factor) * factor)
-    w_bar = max(factor, round(width / factor) * factor)
-    if h_bar * w_bar > max_pixels:
-        beta = math.sqrt((height * width) / max_pixels)
-        h_bar = math.floor(height / beta / factor) * factor
-        w_bar = math.floor(width / beta / factor) * factor
-    elif h_bar * w_bar < min_pixels:
-        beta = math.sqrt(min_pixels / (height * width))
-        h_bar = math.ceil(height * beta / factor) * factor
-        w_bar = math.ceil(width * beta / factor) * factor
-    return h_bar, w_bar
-
-
-def hf_smart_resize(height, width, factor=28, min_pixels=256 * 28 * 28, max_pixels=1024 * 28 * 28):
-    """transformers.models.qwen2_vl.image_processing_qwen2_vl.smart_resize (4.47.x)"""
-    if height < factor or width < factor:
-        raise ValueError("small")
-    elif max(height, width) / min(height, width) > 200:
-        raise ValueError("ratio")
-    h_bar = round(height / factor) * factor
-    w_bar = round(width / factor) * factor
-    if h_bar * w_bar > max_pixels:
-        beta = math.sqrt((height * width) / max_pixels)
-        h_bar = math.floor(height / beta / factor) * factor
-        w_bar = math.floor(width / beta / factor) * factor
-    elif h_bar * w_bar < min_pixels:
-        beta = math.sqrt(min_pixels / (height * width))
-        h_bar = math.ceil(height * beta / factor) * factor
-        w_bar = math.ceil(width * beta / factor) * factor
-    return h_bar, w_bar
+# The exporter's reference implementation (export/abc_export/preprocess.py) holds the two
+# smart_resize variants; the goldens use the same functions.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "export"))
+from abc_export.preprocess import smart_resize_stage1 as q_smart_resize  # noqa: E402
+from abc_export.preprocess import smart_resize_stage2 as hf_smart_resize  # noqa: E402
 
 
 MEAN = [0.48145466, 0.4578275, 0.40821073]
