@@ -8,7 +8,10 @@ import io.abcstream.schemas.ImageEmbeddingRequest;
 import io.abcstream.schemas.codec.SingleObjectCodec;
 import io.abcstream.testkit.LocalStack;
 import io.abcstream.testkit.LocalStackExtension;
-import java.nio.ByteBuffer;
+import com.sun.net.httpserver.HttpServer;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +45,23 @@ class EmbeddingJobRestartITCase {
     Path bundle = LocalStack.repoRoot().resolve("bundles/tiny");
     byte[] png = Files.readAllBytes(LocalStack.repoRoot().resolve("bundles/tiny/goldens/odd_333x217.png"));
     int requests = 40;
+    // A slow image server (one request at a time, 300 ms each) keeps the job busy for >= 12 s, so the
+    // savepoint is taken mid-stream with requests in flight however fast the model is.
+    HttpServer slow = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    slow.createContext("/", exchange -> {
+      try {
+        Thread.sleep(300);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      exchange.sendResponseHeaders(200, png.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(png);
+      }
+      exchange.close();
+    });
+    slow.start();
+    String imageUrl = "http://127.0.0.1:" + slow.getAddress().getPort() + "/img.png";
     List<String> instructions = List.of("left?", "right?");
 
     Set<String> expectedIds = new HashSet<>();
@@ -49,7 +69,7 @@ class EmbeddingJobRestartITCase {
     try (KafkaProducer<byte[], byte[]> producer = KafkaTestTopics.producer(stack)) {
       for (int i = 0; i < requests; i++) {
         String id = "req-" + i;
-        ImageEmbeddingRequest r = ImageEmbeddingRequest.newBuilder().setId(id).setImage(ByteBuffer.wrap(png))
+        ImageEmbeddingRequest r = ImageEmbeddingRequest.newBuilder().setId(id).setImage(imageUrl)
             .setInstructions(instructions).build();
         producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), codec.encode(r))).get();
         for (String instruction : instructions) {
@@ -72,6 +92,7 @@ class EmbeddingJobRestartITCase {
     conf.set(JobOptions.CPU_THREADS, 1);
     conf.setString("elasticsearch.hosts", stack.elasticsearchUrl());
     conf.setString("elasticsearch.sink.batch.max-time", "5s");
+    conf.setString("fetch.policy.allowed-cidrs", "127.0.0.0/8");
     conf.setString("execution.checkpointing.interval", "1s");
     conf.setString("parallelism.default", "1");
     conf = JobEnvironment.withDefaults(conf);
@@ -102,6 +123,7 @@ class EmbeddingJobRestartITCase {
     } finally {
       job.cancel().get();
       stack.deleteIndex(plan.index());
+      slow.stop(0);
     }
   }
 }

@@ -47,9 +47,15 @@ class BatchingServiceTest {
     try (BatchingService.Lease lease = BatchingService.acquire(config(4));
         AbcModel alone = AbcModel.builder().bundle(tinyBundle()).build()) {
       BatchingService service = lease.service();
-      List<CompletableFuture<float[]>> futures = new ArrayList<>();
+      // Tokenize first, then submit back to back, so the batch window sees them together however
+      // slow tokenization is on a loaded machine.
+      List<PreparedInput> prepared = new ArrayList<>();
       for (String text : TEXTS) {
-        futures.add(service.submit(service.prepare(EmbeddingInput.text(text))));
+        prepared.add(service.prepare(EmbeddingInput.text(text)));
+      }
+      List<CompletableFuture<float[]>> futures = new ArrayList<>();
+      for (PreparedInput input : prepared) {
+        futures.add(service.submit(input));
       }
       for (int i = 0; i < TEXTS.size(); i++) {
         float[] batched = futures.get(i).get(60, TimeUnit.SECONDS);
