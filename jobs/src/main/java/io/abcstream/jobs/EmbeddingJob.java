@@ -90,8 +90,12 @@ public final class EmbeddingJob {
         env.fromSource(source, WatermarkStrategy.noWatermarks(), "kafka: " + conf.get(JobOptions.INPUT_TOPIC))
             .uid("kafka-source");
 
+    FetchConfig fetch = FetchConfig.fromConfiguration(conf);
+    // The validator's cheap early checks use the fetcher's limits and schemes, not settings of their own.
     RequestValidator validator =
         RequestValidator.builder()
+            .maxInlineBytes(fetch.maxBytes())
+            .allowedSchemes(new HashSet<>(fetch.allowedSchemes()))
             .maxInstructions(conf.get(JobOptions.MAX_INSTRUCTIONS))
             .maxInstructionChars(conf.get(JobOptions.MAX_INSTRUCTION_TOKENS) * 16)
             .reservedTokens(new HashSet<>(manifest.reservedTokens()))
@@ -105,7 +109,7 @@ public final class EmbeddingJob {
 
     EmbeddingOperatorConfig embedConfig =
         EmbeddingOperatorConfig.builder()
-            .fetch(FetchConfig.fromConfiguration(conf))
+            .fetch(fetch)
             .batching(
                 BatchingConfig.builder()
                     .bundleDir(bundleDir.toString())

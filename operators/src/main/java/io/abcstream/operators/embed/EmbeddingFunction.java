@@ -73,7 +73,8 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
     ImageDecoder decoder =
         ImageDecoder.builder()
             .maxPixels(config.maxImagePixels())
-            .maxBytes(config.maxImageBytes())
+            // One byte limit for fetching and decoding: the fetch config's.
+            .maxBytes(config.fetch().maxBytes())
             .build();
     MetricGroup metrics = getRuntimeContext().getMetricGroup();
     pipeline =

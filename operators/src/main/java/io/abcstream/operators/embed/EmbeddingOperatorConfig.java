@@ -15,7 +15,6 @@ public final class EmbeddingOperatorConfig implements Serializable {
   private final BatchingConfig batching;
   private final int cpuThreads;
   private final long maxImagePixels;
-  private final long maxImageBytes;
   private final long decodePixelBudget;
   private final RecordCodec.Format inputFormat;
 
@@ -24,7 +23,6 @@ public final class EmbeddingOperatorConfig implements Serializable {
     this.batching = b.batching;
     this.cpuThreads = b.cpuThreads;
     this.maxImagePixels = b.maxImagePixels;
-    this.maxImageBytes = b.maxImageBytes;
     this.decodePixelBudget = b.decodePixelBudget;
     this.inputFormat = b.inputFormat;
   }
@@ -49,10 +47,6 @@ public final class EmbeddingOperatorConfig implements Serializable {
     return maxImagePixels;
   }
 
-  public long maxImageBytes() {
-    return maxImageBytes;
-  }
-
   /** Source pixels being decoded at once in one operator instance. */
   public long decodePixelBudget() {
     return decodePixelBudget;
@@ -69,7 +63,6 @@ public final class EmbeddingOperatorConfig implements Serializable {
     private int cpuThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
     // Pillow's MAX_IMAGE_PIXELS: the reference refuses (warns, then errors at 2x) beyond it.
     private long maxImagePixels = 89_478_485L;
-    private long maxImageBytes = 20L << 20;
     // Two images at the pixel limit at once: ~1.4 GB of decode buffers at worst.
     private long decodePixelBudget = 2 * 89_478_485L;
     private RecordCodec.Format inputFormat = RecordCodec.Format.AVRO;
@@ -97,14 +90,6 @@ public final class EmbeddingOperatorConfig implements Serializable {
         throw new IllegalArgumentException("max image pixels must be >= 1, got " + value);
       }
       this.maxImagePixels = value;
-      return this;
-    }
-
-    public Builder maxImageBytes(long value) {
-      if (value < 1) {
-        throw new IllegalArgumentException("max image bytes must be >= 1, got " + value);
-      }
-      this.maxImageBytes = value;
       return this;
     }
 
