@@ -3,7 +3,6 @@ package io.abcstream.connectors.kafka;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -71,15 +70,6 @@ public final class KafkaClientConfig implements Serializable {
       props.put(e.getKey(), "${directory:" + file.getParent() + ":" + file.getFileName() + "}");
     }
     return props;
-  }
-
-  /** Names of every property set, secrets included, for logs (values withheld). */
-  public Map<String, String> describe() {
-    Map<String, String> d = new HashMap<>(properties);
-    secretEnv.forEach((k, v) -> d.put(k, "<env " + v + ">"));
-    secretFiles.forEach((k, v) -> d.put(k, "<file " + v + ">"));
-    d.put("bootstrap.servers", bootstrapServers);
-    return d;
   }
 
   @Override

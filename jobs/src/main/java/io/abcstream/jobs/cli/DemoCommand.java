@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -134,14 +133,12 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
       }
       System.out.println("== the job keeps running; Ctrl-C to stop it");
-      CountDownLatch stop = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
           job.cancel().get();
         } catch (Exception e) {
           // exiting anyway
         }
-        stop.countDown();
       }));
       job.getJobExecutionResult().get();
       return 0;
