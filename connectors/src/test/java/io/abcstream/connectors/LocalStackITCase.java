@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
-import java.util.stream.Collectors;
 import org.apache.http.HttpHost;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -165,6 +164,6 @@ class LocalStackITCase {
     for (float x : v) {
       list.add(x);
     }
-    return list.stream().collect(Collectors.toList());
+    return list;
   }
 }

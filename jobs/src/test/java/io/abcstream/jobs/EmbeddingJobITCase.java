@@ -34,15 +34,12 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -221,25 +218,10 @@ class EmbeddingJobITCase {
   }
 
   static List<EmbeddingFailure> readDeadLetters(LocalStack stack, String topic, int count) throws Exception {
-    Properties props = new Properties();
-    props.put("bootstrap.servers", stack.kafkaBootstrapServers());
-    props.put("group.id", LocalStack.uniqueName("dlq-reader"));
-    props.put("auto.offset.reset", "earliest");
     SingleObjectCodec<EmbeddingFailure> codec = SingleObjectCodec.forClass(EmbeddingFailure.class);
     List<EmbeddingFailure> failures = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(topic));
-      long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-      while (failures.size() < count && System.nanoTime() < deadline) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          failures.add(codec.decode(r.value()));
-        }
-      }
-      // Anything beyond the expected count would be a duplicate or a wrong dead letter.
-      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofSeconds(2))) {
-        failures.add(codec.decode(r.value()));
-      }
+    for (ConsumerRecord<byte[], byte[]> r : KafkaTestTopics.read(stack, topic, count)) {
+      failures.add(codec.decode(r.value()));
     }
     return failures;
   }

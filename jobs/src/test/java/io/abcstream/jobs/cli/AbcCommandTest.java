@@ -42,7 +42,9 @@ class AbcCommandTest {
     int code = cli.execute("embed", "--bundle", "/nonexistent-bundle", "--image", "/nonexistent.png");
 
     assertThat(code).isEqualTo(1);
-    assertThat(err.toString()).startsWith("abc embed: ").doesNotContain("\tat ");
+    assertThat(err.toString())
+        .startsWith("abc embed: no such file: /nonexistent.png")
+        .doesNotContain("\tat ");
   }
 
   @Test

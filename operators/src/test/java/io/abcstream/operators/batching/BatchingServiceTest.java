@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.abcstream.model.runtime.AbcModel;
+import io.abcstream.operators.TestBundles;
 import io.abcstream.model.runtime.EmbeddingInput;
 import io.abcstream.model.runtime.ModelException;
 import io.abcstream.model.runtime.PreparedInput;
 import io.abcstream.model.text.InputMode;
 import io.abcstream.model.text.TokenizedPrompt;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,13 +21,9 @@ import org.junit.jupiter.api.Test;
 /** The batching service on the real tiny bundle through DJL's libtorch. */
 class BatchingServiceTest {
 
-  static Path tinyBundle() {
-    return io.abcstream.operators.TestBundles.tiny();
-  }
-
   private static BatchingConfig config(int maxItems) {
     return BatchingConfig.builder()
-        .bundleDir(tinyBundle().toString())
+        .bundleDir(TestBundles.tiny().toString())
         .maxItems(maxItems)
         .maxWait(Duration.ofMillis(30))
         .build();
@@ -45,7 +41,7 @@ class BatchingServiceTest {
   @Test
   void batchedVectorsEqualEachItemAlone() throws Exception {
     try (BatchingService.Lease lease = BatchingService.acquire(config(4));
-        AbcModel alone = AbcModel.builder().bundle(tinyBundle()).build()) {
+        AbcModel alone = AbcModel.builder().bundle(TestBundles.tiny()).build()) {
       BatchingService service = lease.service();
       // Tokenize first, then submit back to back, so the batch window sees them together however
       // slow tokenization is on a loaded machine.
@@ -70,7 +66,7 @@ class BatchingServiceTest {
   @Test
   void aPoisonedItemFailsAloneAndTheOthersSucceed() throws Exception {
     try (BatchingService.Lease lease = BatchingService.acquire(config(8));
-        AbcModel alone = AbcModel.builder().bundle(tinyBundle()).build()) {
+        AbcModel alone = AbcModel.builder().bundle(TestBundles.tiny()).build()) {
       BatchingService service = lease.service();
       List<CompletableFuture<float[]>> good = new ArrayList<>();
       for (String text : TEXTS.subList(0, 3)) {
