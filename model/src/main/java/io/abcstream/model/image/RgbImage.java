@@ -3,29 +3,46 @@ package io.abcstream.model.image;
 import java.util.Objects;
 
 /**
- * An 8-bit RGB image, row-major, interleaved {@code R,G,B} bytes (unsigned), exactly the memory layout of
- * {@code numpy.asarray(PIL.Image)} for a mode "RGB" image.
+ * An 8-bit RGB image held either as interleaved {@code R,G,B} bytes (the memory layout of
+ * {@code numpy.asarray(PIL.Image)} for mode "RGB") or as packed {@code 0x··RRGGBB} ints (the layout a decoder
+ * writes with libjpeg's extended RGBX output and the resampler reads); the other layout is derived on demand.
  *
- * <p>The pixel array is owned by this object; it is not copied on construction or on {@link #rgb()}, so callers
- * must not mutate it after handing it over (the classes of this package never do).
+ * <p>Pixel arrays are owned by this object and not copied on construction or access, so callers must not mutate
+ * them after handing them over (the classes of this package never do). Thread-safe: a derived layout is computed
+ * at most a few times and published through a volatile field.
  */
 public final class RgbImage {
     private final int width;
     private final int height;
-    private final byte[] rgb;
+    private volatile byte[] rgb;
+    private volatile int[] packed;
 
     public RgbImage(int width, int height, byte[] rgb) {
+        this(width, height, Objects.requireNonNull(rgb, "rgb"), null);
+    }
+
+    private RgbImage(int width, int height, byte[] rgb, int[] packed) {
         if (width <= 0 || height <= 0) {
             throw new IllegalArgumentException("image dimensions must be positive, got " + width + "x" + height);
         }
-        Objects.requireNonNull(rgb, "rgb");
-        if ((long) width * height * 3 != rgb.length) {
+        long pixels = (long) width * height;
+        if (rgb != null && pixels * 3 != rgb.length) {
             throw new IllegalArgumentException("pixel array has " + rgb.length + " bytes, expected "
-                    + ((long) width * height * 3) + " for " + width + "x" + height + " RGB");
+                    + (pixels * 3) + " for " + width + "x" + height + " RGB");
+        }
+        if (packed != null && pixels != packed.length) {
+            throw new IllegalArgumentException("packed pixel array has " + packed.length + " ints, expected "
+                    + pixels + " for " + width + "x" + height);
         }
         this.width = width;
         this.height = height;
         this.rgb = rgb;
+        this.packed = packed;
+    }
+
+    /** An image over packed pixels, one int per pixel, {@code (r << 16) | (g << 8) | b}; bits 24..31 are ignored. */
+    public static RgbImage ofPacked(int width, int height, int[] packed) {
+        return new RgbImage(width, height, null, Objects.requireNonNull(packed, "packed"));
     }
 
     public int width() {
@@ -38,12 +55,42 @@ public final class RgbImage {
 
     /** Interleaved RGB bytes, {@code 3 * width * height} long; index {@code (y * width + x) * 3 + c}. */
     public byte[] rgb() {
-        return rgb;
+        byte[] r = rgb;
+        if (r == null) {
+            int[] p = packed;
+            r = new byte[p.length * 3];
+            for (int i = 0, o = 0; i < p.length; i++, o += 3) {
+                int v = p[i];
+                r[o] = (byte) (v >> 16);
+                r[o + 1] = (byte) (v >> 8);
+                r[o + 2] = (byte) v;
+            }
+            rgb = r;
+        }
+        return r;
+    }
+
+    /** Packed pixels, {@code width * height} long; index {@code y * width + x}; bits 24..31 are unspecified. */
+    public int[] packed() {
+        int[] p = packed;
+        if (p == null) {
+            byte[] r = rgb;
+            p = new int[width * height];
+            for (int i = 0, o = 0; i < p.length; i++, o += 3) {
+                p[i] = (r[o] & 0xFF) << 16 | (r[o + 1] & 0xFF) << 8 | (r[o + 2] & 0xFF);
+            }
+            packed = p;
+        }
+        return p;
     }
 
     /** Unsigned sample at (x, y) for channel c (0 = R, 1 = G, 2 = B). */
     public int sample(int x, int y, int c) {
-        return rgb[(y * width + x) * 3 + c] & 0xFF;
+        byte[] r = rgb;
+        if (r != null) {
+            return r[(y * width + x) * 3 + c] & 0xFF;
+        }
+        return (packed[y * width + x] >> (16 - 8 * c)) & 0xFF;
     }
 
     public long pixelCount() {
@@ -52,7 +99,9 @@ public final class RgbImage {
 
     /** An independent copy (PIL returns a copy when a resize does not change the size). */
     public RgbImage copy() {
-        return new RgbImage(width, height, rgb.clone());
+        byte[] r = rgb;
+        return r != null ? new RgbImage(width, height, r.clone(), null)
+                : new RgbImage(width, height, null, packed.clone());
     }
 
     @Override
