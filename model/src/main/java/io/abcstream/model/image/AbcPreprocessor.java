@@ -69,8 +69,17 @@ public final class AbcPreprocessor {
      *     {@code smart_resize} rejects the size (aspect ratio over 200, as the reference)
      */
     public PreprocessedImage preprocess(RgbImage image) {
-        RgbImage s1 = stage1(image);
-        return new PreprocessedImage(stage2(s1), patchSize, mergeSize, temporalPatchSize, lut);
+        RgbImage resized;
+        if (ResampleEngine.VECTOR) {
+            // Both stages stream row by row, so the stage-1 image (up to 12.8 megapixels) never exists.
+            SmartResize.Size s1 = stage1Size(image.height(), image.width());
+            SmartResize.Size s2 = stage2Size(s1.height(), s1.width());
+            resized = VectorResampler.resizeChain(image, PillowResampler.Filter.BICUBIC,
+                    s1.width(), s1.height(), s2.width(), s2.height());
+        } else {
+            resized = stage2(stage1(image));
+        }
+        return new PreprocessedImage(resized, patchSize, mergeSize, temporalPatchSize, lut);
     }
 
     /** Stage 1 size for an input of {@code height × width}. */

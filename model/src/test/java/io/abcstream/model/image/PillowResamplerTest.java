@@ -29,10 +29,14 @@ class PillowResamplerTest {
     @ParameterizedTest(name = "{0}x{1} -> {2}x{3} ({4})")
     @MethodSource("cases")
     void bitExactWithPillow(int iw, int ih, int ow, int oh, String kind, int seed, String sha) {
-        RgbImage out = PillowResampler.resize(TestImages.pattern(iw, ih, kind, seed), ow, oh);
-        assertThat(out.width()).isEqualTo(ow);
-        assertThat(out.height()).isEqualTo(oh);
-        assertThat(TestImages.sha256(out.rgb())).isEqualTo(sha);
+        RgbImage in = TestImages.pattern(iw, ih, kind, seed);
+        RgbImage scalar = PillowResampler.resizeScalar(in, ow, oh, PillowResampler.Filter.BICUBIC);
+        RgbImage vector = VectorResampler.resize(in, ow, oh, PillowResampler.Filter.BICUBIC);
+        for (RgbImage out : List.of(scalar, vector)) {
+            assertThat(out.width()).isEqualTo(ow);
+            assertThat(out.height()).isEqualTo(oh);
+            assertThat(TestImages.sha256(out.rgb())).isEqualTo(sha);
+        }
     }
 
     @Test
