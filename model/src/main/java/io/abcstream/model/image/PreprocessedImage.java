@@ -104,7 +104,7 @@ public final class PreprocessedImage {
     /** Writes all rows into {@code dst} starting at {@code offset}; needs {@link #floatCount()} floats. */
     public void writePixelRows(float[] dst, int offset) {
         Objects.checkFromIndexSize(offset, floatCount(), dst.length);
-        final byte[] px = image.rgb();
+        final int[] px = image.packed();
         final int w = image.width();
         final int p = patchSize;
         final int m = mergeSize;
@@ -122,12 +122,13 @@ public final class PreprocessedImage {
                         final int x0 = (bw * m + mw) * p;
                         for (int c = 0; c < 3; c++) {
                             final float[] l = lut[c];
+                            final int shift = 16 - 8 * c;
                             final int base = row + c * t * plane;
                             for (int py = 0; py < p; py++) {
-                                int s = ((y0 + py) * w + x0) * 3 + c;
+                                final int s = (y0 + py) * w + x0;
                                 final int d = base + py * p;
-                                for (int pxi = 0; pxi < p; pxi++, s += 3) {
-                                    dst[d + pxi] = l[px[s] & 0xFF];
+                                for (int pxi = 0; pxi < p; pxi++) {
+                                    dst[d + pxi] = l[(px[s + pxi] >> shift) & 0xFF];
                                 }
                             }
                             for (int tt = 1; tt < t; tt++) {
