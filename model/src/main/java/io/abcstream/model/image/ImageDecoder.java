@@ -28,9 +28,11 @@ import javax.imageio.spi.ImageReaderSpi;
  *       is scaled to 0..255 as Pillow unpacks it;</li>
  *   <li>16-bit greyscale PNG (Pillow mode "I") is clipped to 255, not scaled; 16-bit RGB/RGBA/LA PNG keep the
  *       high byte, as Pillow's "RGB;16B"-style unpackers do;</li>
- *   <li>JPEG: the raw components are read with the JDK's libjpeg decoder (ISLOW IDCT, fancy upsampling) and
- *       converted here with libjpeg's YCbCr→RGB fixed-point tables; CMYK/YCCK JPEGs are inverted when an Adobe
- *       marker is present (Pillow's "CMYK;I") and converted with Pillow's {@code cmyk2rgb};</li>
+ *   <li>JPEG: greyscale and YCbCr/RGB JPEGs are decoded by {@link NativeJpeg} (libjpeg-turbo over JNI with Pillow's
+ *       exact settings) when it is available; otherwise, and for CMYK/YCCK, the raw components are read with the
+ *       JDK's libjpeg decoder (ISLOW IDCT, fancy upsampling) and converted here with libjpeg's YCbCr→RGB
+ *       fixed-point tables; CMYK/YCCK JPEGs are inverted when an Adobe marker is present (Pillow's "CMYK;I") and
+ *       converted with Pillow's {@code cmyk2rgb};</li>
  *   <li>animated images: the first frame; EXIF orientation is not applied; ICC profiles and gamma are ignored.</li>
  * </ul>
  * Formats: JPEG, PNG, GIF (JDK plugins), WebP, TIFF, BMP (TwelveMonkeys plugins, instantiated directly so that
@@ -57,11 +59,13 @@ public final class ImageDecoder {
     private final long maxPixels;
     private final long maxBytes;
     private final int maxJpegScans;
+    private final boolean nativeJpeg;
 
     private ImageDecoder(Builder b) {
         this.maxPixels = b.maxPixels;
         this.maxBytes = b.maxBytes;
         this.maxJpegScans = b.maxJpegScans;
+        this.nativeJpeg = b.nativeJpeg;
     }
 
     public static Builder builder() {
@@ -111,6 +115,17 @@ public final class ImageDecoder {
             checkDimensions(format, width, height);
             RgbImage out;
             if (format == Format.JPEG) {
+                if (nativeJpeg && NativeJpeg.isAvailable()) {
+                    RgbImage img = NativeJpeg.decode(data, maxPixels);
+                    if (img != null) {
+                        if (img.width() != width || img.height() != height) {
+                            throw undecodable(format + ": decoded size " + img.width() + "x" + img.height()
+                                    + " differs from the header's " + width + "x" + height, null);
+                        }
+                        return img;
+                    }
+                    // null: a kind the native decoder leaves to ImageIO (CMYK/YCCK, not 8-bit)
+                }
                 Raster raster = reader.readRaster(0, null);
                 warnings.throwIfTruncated(format);
                 out = JpegColor.toRgb(raster, JpegColor.Markers.parse(data), width, height);
@@ -482,8 +497,18 @@ public final class ImageDecoder {
         private long maxPixels = PILLOW_MAX_IMAGE_PIXELS;
         private long maxBytes = DEFAULT_MAX_BYTES;
         private int maxJpegScans = 256;
+        private boolean nativeJpeg = true;
 
         private Builder() {
+        }
+
+        /**
+         * Whether JPEG may be decoded by {@link NativeJpeg} when it is available (default true); false forces the
+         * ImageIO path (tests compare the two).
+         */
+        Builder nativeJpeg(boolean nativeJpeg) {
+            this.nativeJpeg = nativeJpeg;
+            return this;
         }
 
         /** Most SOS markers a JPEG may have (default 256; encoders write about 10 for progressive JPEGs). */

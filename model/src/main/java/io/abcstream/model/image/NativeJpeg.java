@@ -1,0 +1,230 @@
+package io.abcstream.model.image;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.zip.CRC32;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * JPEG decoding through libjpeg-turbo over JNI ({@code model/src/main/c/abc_jpeg.c}), with exactly the
+ * decompression settings Pillow 9.4 uses for {@code Image.open(f).convert("RGB")}: the same library and the same
+ * settings give the same pixels, and it decodes about as fast as Pillow.
+ *
+ * <p>The shared library is a classpath resource ({@code /native/linux-x86_64/libabcjpeg.so}, built by the model
+ * module's {@code native-jpeg} Maven profile). It is copied to a new, uniquely named file under
+ * {@code java.io.tmpdir} (named after its content hash), loaded, and the file deleted at once: every class loader
+ * (Flink loads user code once per job, several per TaskManager) gets its own copy, so concurrent JVMs and class
+ * loaders never share or race on a file, and nothing is left behind. A small JPEG with known Pillow pixels is then
+ * decoded as a self-test.
+ *
+ * <p>When any of that fails, or with {@code -Dabc.jpeg.native=false}, {@link #isAvailable()} is false, one log line
+ * says why, and {@link ImageDecoder} uses its ImageIO path. Per image, {@link #decode} returns {@code null} for the
+ * kinds it leaves to that path (CMYK/YCCK, precisions other than 8 bits).
+ */
+public final class NativeJpeg {
+    /** System property: {@code false} disables the native decoder. */
+    public static final String PROPERTY = "abc.jpeg.native";
+
+    private static final Logger LOG = LoggerFactory.getLogger(NativeJpeg.class);
+    private static final String LIBRARY = "libabcjpeg.so";
+    /** Must equal ABC_ABI in abc_jpeg.c. */
+    private static final int ABI = 1;
+
+    // Status codes of decode0 (abc_jpeg.c).
+    private static final int OK = 0;
+    private static final int UNSUPPORTED = 1;
+    private static final int TRUNCATED = 2;
+    private static final int TOO_LARGE = 4;
+
+    /**
+     * Self-test: a 16×16 4:2:0 JPEG (Pillow, quality 85) and the CRC-32 of Pillow 9.4 / libjpeg-turbo 2.1.5's
+     * {@code convert("RGB").tobytes()} of it.
+     */
+    private static final String PROBE_JPEG = "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAUDBAQEAwUEBAQFBQUGBwwIBwcHBw8LCwkMEQ8SEhEP"
+            + "ERETFhwXExQaFRERGCEYGh0dHx8fExciJCIeJBweHx7/2wBDAQUFBQcGBw4ICA4eFBEUHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4e"
+            + "Hh4eHh4eHh4eHh4eHh4eHh4eHh4eHh7/wAARCAAQABADASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QA"
+            + "tRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RF"
+            + "RkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW"
+            + "19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3"
+            + "AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVm"
+            + "Z2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP0"
+            + "9fb3+Pn6/9oADAMBAAIRAxEAPwDRgsvEVrol5LZeFdGht5YxDDDcCSSTLAKfmDKG6s2Ao4GO2ayvFza7p+i2enXWq+GfDtxcOpMJWJJJ"
+            + "Y8537ZmY4DJjIwOTnPGKN7YeDv8AiW6eug693mkT7JF9FOfM/wB//OKmtbKK+8Yx2Nv4DmlsrAfK0t2qFt3IJAjbGV2ZGTjBwT1OefYq"
+            + "rmGNjh6WspPql6XfNN3tu/LUlYSOHi6ajdQjGmrxiruSvLWU3f3brW7uvmf/2Q==";
+    private static final long PROBE_CRC32 = 119504855L;
+
+    private NativeJpeg() {
+    }
+
+    /** True when the native decoder is loaded and passed its self-test. */
+    public static boolean isAvailable() {
+        return Holder.UNAVAILABLE == null;
+    }
+
+    /** Why the native decoder is not used ({@code null} when it is). */
+    public static String unavailableReason() {
+        return Holder.UNAVAILABLE;
+    }
+
+    /** The loaded library's description (libjpeg-turbo version, static or dynamic); {@code null} when not loaded. */
+    public static String libraryInfo() {
+        return Holder.INFO;
+    }
+
+    /**
+     * Decodes a JPEG to packed pixels, or returns {@code null} when this JPEG is a kind left to the ImageIO path
+     * (4 components, not 8-bit, or a libjpeg feature not compiled in). Requires {@link #isAvailable()}.
+     *
+     * @throws ImageException {@code UNDECODABLE_IMAGE} for corrupt or truncated data, {@code IMAGE_TOO_LARGE} when
+     *     the header's {@code width × height} exceeds {@code maxPixels}
+     */
+    static RgbImage decode(byte[] data, long maxPixels) {
+        if (!isAvailable()) {
+            throw new IllegalStateException("native JPEG decoder not available: " + Holder.UNAVAILABLE);
+        }
+        return decodeLoaded(data, maxPixels);
+    }
+
+    private static RgbImage decodeLoaded(byte[] data, long maxPixels) {
+        int[] info = new int[3];
+        Object result = decode0(data, data.length, maxPixels, info);
+        int status = info[0];
+        if (status == OK) {
+            return RgbImage.ofPacked(info[1], info[2], (int[]) result);
+        }
+        String message = String.valueOf(result);
+        switch (status) {
+            case UNSUPPORTED:
+                return null;
+            case TRUNCATED:
+                // Pillow: "image file is truncated"; same wording as ImageDecoder's ImageIO path.
+                throw new ImageException(ImageException.Kind.UNDECODABLE_IMAGE,
+                        "JPEG image file is truncated: " + message);
+            case TOO_LARGE:
+                throw new ImageException(ImageException.Kind.IMAGE_TOO_LARGE, "JPEG image is " + info[1] + "x"
+                        + info[2] + ": " + message + " (checked from the header, before decoding)");
+            default:
+                throw new ImageException(ImageException.Kind.UNDECODABLE_IMAGE,
+                        "JPEG image could not be decoded: " + message);
+        }
+    }
+
+    private static native int abi0();
+
+    private static native boolean capable0();
+
+    private static native String info0();
+
+    /** See abc_jpeg.c: info = {status, width, height}; returns int[] pixels on success, else a message. */
+    private static native Object decode0(byte[] data, int length, long maxPixels, int[] info);
+
+    /** Loads once per class loader, on first use. */
+    private static final class Holder {
+        static final String INFO;
+        static final String UNAVAILABLE;
+
+        static {
+            String[] infoOut = new String[1];
+            String reason;
+            try {
+                reason = load(infoOut);
+            } catch (RuntimeException | LinkageError | IOException e) {
+                reason = "could not load the native library: " + e;
+            }
+            INFO = infoOut[0];
+            UNAVAILABLE = reason;
+            if (reason == null) {
+                LOG.info("native JPEG decoder loaded: {}", INFO);
+            } else if (reason.startsWith("disabled")) {
+                LOG.info("native JPEG decoder {}; decoding JPEG with ImageIO", reason);
+            } else {
+                LOG.warn("native JPEG decoder not available ({}); decoding JPEG with ImageIO (same pixels, slower)",
+                        reason);
+            }
+        }
+
+        private static String load(String[] infoOut) throws IOException {
+            String setting = System.getProperty(PROPERTY, "true").trim();
+            if (setting.equalsIgnoreCase("false")) {
+                return "disabled by -D" + PROPERTY + "=false";
+            }
+            String platform = platform();
+            if (platform == null) {
+                return "no native library for " + System.getProperty("os.name") + "/" + System.getProperty("os.arch");
+            }
+            String resource = "/native/" + platform + "/" + LIBRARY;
+            byte[] bytes;
+            try (InputStream in = NativeJpeg.class.getResourceAsStream(resource)) {
+                if (in == null) {
+                    return "no " + resource + " on the classpath (model was built without the native-jpeg profile:"
+                            + " needs gcc and /usr/include/jpeglib.h from libjpeg62-turbo-dev)";
+                }
+                bytes = in.readAllBytes();
+            }
+            Path dir = Paths.get(System.getProperty("java.io.tmpdir"));
+            // createTempFile: a new file with a random suffix, created exclusively, owner-only permissions.
+            Path file = Files.createTempFile(dir, "libabcjpeg-" + sha256Prefix(bytes) + "-", ".so");
+            try {
+                Files.write(file, bytes);
+                System.load(file.toAbsolutePath().toString());
+            } finally {
+                // The mapping stays valid after the unlink; the next class loader extracts its own copy.
+                Files.deleteIfExists(file);
+            }
+            int abi = abi0();
+            if (abi != ABI) {
+                return "native library ABI " + abi + ", this class needs " + ABI;
+            }
+            infoOut[0] = info0();
+            if (!capable0()) {
+                return "native library unusable: " + infoOut[0];
+            }
+            return selfTest();
+        }
+
+        /** Decodes the probe JPEG and compares with Pillow's pixels; a failure message or {@code null}. */
+        private static String selfTest() {
+            RgbImage img;
+            try {
+                img = decodeLoaded(Base64.getDecoder().decode(PROBE_JPEG), 1 << 20);
+            } catch (RuntimeException e) {
+                return "self-test decode failed: " + e.getMessage();
+            }
+            if (img == null || img.width() != 16 || img.height() != 16) {
+                return "self-test decode gave " + img;
+            }
+            CRC32 crc = new CRC32();
+            crc.update(img.rgb());
+            if (crc.getValue() != PROBE_CRC32) {
+                return "self-test pixels differ from Pillow's (a different libjpeg at run time?)";
+            }
+            return null;
+        }
+
+        private static String platform() {
+            String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+            String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+            if (os.startsWith("linux") && (arch.equals("amd64") || arch.equals("x86_64"))) {
+                return "linux-x86_64";
+            }
+            return null;
+        }
+
+        private static String sha256Prefix(byte[] bytes) {
+            try {
+                return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes), 0, 8);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}
