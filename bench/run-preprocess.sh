@@ -17,10 +17,14 @@ $PY bench/preprocess/reference_preprocess.py "$IMG" --seconds "${PY_SECONDS:-10}
 # shellcheck disable=SC2086
 java -jar bench/target/benchmarks.jar PreprocessBenchmark -f 1 -wi 3 -w 2 -i 5 -r 2 ${JMH_ARGS:-} \
   -jvmArgsAppend "-Dabc.bench.images=$IMG" -rf json -rff bench/target/jmh.json | tee bench/target/jmh.txt
-java -Xms2g -Xmx2g -cp bench/target/benchmarks.jar io.abcstream.bench.CpuTime "$IMG" "${PY_SECONDS:-10}" \
-  > bench/target/java-cpu.json
+# The production path (Vector API resampler, native libjpeg-turbo), then the portable fallback (scalar, ImageIO).
+java -Xms2g -Xmx2g --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar io.abcstream.bench.CpuTime \
+  "$IMG" "${PY_SECONDS:-10}" > bench/target/java-cpu.json
+java -Xms2g -Xmx2g -Dabc.jpeg.native=false -cp bench/target/benchmarks.jar io.abcstream.bench.CpuTime \
+  "$IMG" "${PY_SECONDS:-10}" > bench/target/java-cpu-portable.json
 $PY bench/preprocess/reference_preprocess.py "$IMG" --seconds "${PY_SECONDS:-10}" --json bench/target/reference-2.json
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 $PY bench/preprocess/write_results.py --cmd "$CMD" --load "$load_before -> $load_after" \
-  --jmh bench/target/jmh.json --java-cpu bench/target/java-cpu.json bench/target/reference-1.json bench/target/reference-2.json > bench/RESULTS.md
+  --jmh bench/target/jmh.json --java-cpu bench/target/java-cpu.json \
+  --java-cpu-portable bench/target/java-cpu-portable.json bench/target/reference-1.json bench/target/reference-2.json > bench/RESULTS.md
 cat bench/RESULTS.md

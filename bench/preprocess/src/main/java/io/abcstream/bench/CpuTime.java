@@ -3,6 +3,7 @@ package io.abcstream.bench;
 import io.abcstream.model.image.AbcPreprocessor;
 import io.abcstream.model.image.ImageDecoder;
 import io.abcstream.model.image.PreprocessedImage;
+import io.abcstream.model.image.RgbImage;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
@@ -11,8 +12,9 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Cross-check for a shared, loaded machine: thread CPU time (not wall time) of decode + preprocess + float rows,
- * min and median over repeated runs after warm-up; prints JSON. Usage: {@code CpuTime IMAGE_DIR [seconds]}.
+ * Thread CPU time (not wall time, so less sensitive to other processes on a shared machine) of decode, preprocess +
+ * float rows, and the whole path, min and median over repeated runs after warm-up; prints JSON with the
+ * implementations this JVM chose. Usage: {@code CpuTime IMAGE_DIR [seconds]}.
  */
 public final class CpuTime {
     private CpuTime() {
@@ -24,29 +26,47 @@ public final class CpuTime {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         ImageDecoder decoder = ImageDecoder.defaults();
         AbcPreprocessor pre = AbcPreprocessor.defaults();
-        StringBuilder json = new StringBuilder("{");
+        StringBuilder json = new StringBuilder("{\"resampler\": \"" + AbcPreprocessor.resampler()
+                + "\", \"jpeg\": \"" + ImageDecoder.jpegDecoder() + "\"");
         String[] sizes = {"640x480", "1920x1080", "4000x3000"};
-        for (int s = 0; s < sizes.length; s++) {
-            byte[] jpeg = Files.readAllBytes(dir.resolve("photo_" + sizes[s] + ".jpg"));
+        for (String size : sizes) {
+            byte[] jpeg = Files.readAllBytes(dir.resolve("photo_" + size + ".jpg"));
             PreprocessedImage first = pre.preprocess(decoder.decode(jpeg));
             float[] rows = new float[first.floatCount()];
             long warmEnd = System.nanoTime() + (long) (seconds * 0.3e9);
             while (System.nanoTime() < warmEnd) {
                 pre.preprocess(decoder.decode(jpeg)).writePixelRows(rows, 0);
             }
-            double[] cpu = new double[100000];
+            int cap = 100000;
+            double[] total = new double[cap];
+            double[] decode = new double[cap];
+            double[] resize = new double[cap];
             int n = 0;
             long end = System.nanoTime() + (long) (seconds * 1e9);
-            while ((System.nanoTime() < end || n < 5) && n < cpu.length) {
+            while ((System.nanoTime() < end || n < 5) && n < cap) {
                 long c0 = mx.getCurrentThreadCpuTime();
-                pre.preprocess(decoder.decode(jpeg)).writePixelRows(rows, 0);
-                cpu[n++] = (mx.getCurrentThreadCpuTime() - c0) / 1e6;
+                RgbImage image = decoder.decode(jpeg);
+                long c1 = mx.getCurrentThreadCpuTime();
+                pre.preprocess(image).writePixelRows(rows, 0);
+                long c2 = mx.getCurrentThreadCpuTime();
+                decode[n] = (c1 - c0) / 1e6;
+                resize[n] = (c2 - c1) / 1e6;
+                total[n++] = (c2 - c0) / 1e6;
             }
-            double[] v = Arrays.copyOf(cpu, n);
-            Arrays.sort(v);
-            json.append(String.format(Locale.ROOT, "%s\"%s\": {\"runs\": %d, \"min_cpu_ms\": %.3f, \"median_cpu_ms\": %.3f}",
-                    s == 0 ? "" : ", ", sizes[s], n, v[0], v[n / 2]));
+            json.append(String.format(Locale.ROOT, ", \"%s\": {\"runs\": %d, \"min_cpu_ms\": %.3f, \"median_cpu_ms\": %.3f,"
+                    + " \"decode_min_cpu_ms\": %.3f, \"preprocess_min_cpu_ms\": %.3f}", size, n, min(total, n),
+                    median(total, n), min(decode, n), min(resize, n)));
         }
         System.out.println(json.append('}'));
+    }
+
+    private static double min(double[] v, int n) {
+        return Arrays.stream(v, 0, n).min().orElse(Double.NaN);
+    }
+
+    private static double median(double[] v, int n) {
+        double[] s = Arrays.copyOf(v, n);
+        Arrays.sort(s);
+        return s[n / 2];
     }
 }

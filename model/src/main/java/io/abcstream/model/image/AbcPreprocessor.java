@@ -82,6 +82,11 @@ public final class AbcPreprocessor {
         return new PreprocessedImage(resized, patchSize, mergeSize, temporalPatchSize, lut);
     }
 
+    /** Which resampler this JVM runs: the Vector API one or the portable scalar one (same pixels). */
+    public static String resampler() {
+        return ResampleEngine.describe();
+    }
+
     /** Stage 1 size for an input of {@code height × width}. */
     public SmartResize.Size stage1Size(int height, int width) {
         return SmartResize.qwenVlUtils(height, width, stage1Factor, stage1MinPixels, stage1MaxPixels, maxRatio);

@@ -156,6 +156,12 @@ public final class ImageDecoder {
         }
     }
 
+    /** Which JPEG decoder this JVM uses: the bundled libjpeg-turbo, or ImageIO and why. */
+    public static String jpegDecoder() {
+        return NativeJpeg.isAvailable() ? NativeJpeg.libraryInfo()
+                : "ImageIO (JDK libjpeg 6b): " + NativeJpeg.unavailableReason();
+    }
+
     /** Reads only the header: the {@code (width, height)} the image would decode to, after the same checks. */
     public SmartResize.Size probe(byte[] data) {
         if (data == null || data.length == 0) {

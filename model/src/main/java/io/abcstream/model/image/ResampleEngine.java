@@ -15,6 +15,12 @@ final class ResampleEngine {
     private ResampleEngine() {
     }
 
+    /** A short description of the chosen implementation, for logs and benchmark reports. */
+    static String describe() {
+        return VECTOR ? "vector (jdk.incubator.vector, " + jdk.incubator.vector.IntVector.SPECIES_PREFERRED.length()
+                + " int lanes)" : "scalar";
+    }
+
     private static boolean detect() {
         if (!Boolean.parseBoolean(System.getProperty("abc.resample.vector", "true"))) {
             LOG.info("Image resampling: scalar (disabled by -Dabc.resample.vector=false)");
