@@ -16,7 +16,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 $PY bench/preprocess/reference_preprocess.py "$IMG" --seconds "${PY_SECONDS:-10}" --json bench/target/reference-1.json
 # shellcheck disable=SC2086
 java -jar bench/target/benchmarks.jar PreprocessBenchmark -f 1 -wi 3 -w 2 -i 5 -r 2 ${JMH_ARGS:-} \
-  -jvmArgsAppend "-Dabc.bench.images=$IMG" -rf json -rff bench/target/jmh.json | tee bench/target/jmh.txt
+  -jvmArgsAppend "-Xms2g -Xmx2g --add-modules jdk.incubator.vector -Dabc.bench.images=$IMG" -rf json -rff bench/target/jmh.json | tee bench/target/jmh.txt
 # The production path (Vector API resampler, native libjpeg-turbo), then the portable fallback (scalar, ImageIO).
 java -Xms2g -Xmx2g --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar io.abcstream.bench.CpuTime \
   "$IMG" "${PY_SECONDS:-10}" > bench/target/java-cpu.json

@@ -84,6 +84,11 @@ public final class RgbImage {
         return p;
     }
 
+    /** The packed layout if it exists already, else {@code null} (no conversion). */
+    int[] packedIfPresent() {
+        return packed;
+    }
+
     /** Unsigned sample at (x, y) for channel c (0 = R, 1 = G, 2 = B). */
     public int sample(int x, int y, int c) {
         byte[] r = rgb;

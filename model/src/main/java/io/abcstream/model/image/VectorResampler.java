@@ -108,13 +108,17 @@ final class VectorResampler {
         abstract void load(int y);
     }
 
-    /** Rows of a whole packed image, unpacked one at a time. */
+    /** Rows of a whole image, split into planes one row at a time from whichever layout the image has. */
     static final class ImageRows extends Rows {
         private final int[] packed;
+        private final byte[] interleaved;
 
         ImageRows(RgbImage image) {
             super(image.width(), image.height());
-            this.packed = image.packed();
+            // The JPEG decoder gives packed ints, the others interleaved bytes; read either as it is rather than
+            // converting the whole image.
+            this.packed = image.packedIfPresent();
+            this.interleaved = packed == null ? image.rgb() : null;
             int padded = roundUp(width);
             this.r = new int[padded];
             this.g = new int[padded];
@@ -123,6 +127,15 @@ final class VectorResampler {
 
         @Override
         void load(int y) {
+            if (packed == null) {
+                final byte[] src = interleaved;
+                for (int x = 0, i = y * width * 3; x < width; x++, i += 3) {
+                    r[x] = src[i] & 0xFF;
+                    g[x] = src[i + 1] & 0xFF;
+                    b[x] = src[i + 2] & 0xFF;
+                }
+                return;
+            }
             final int[] src = packed;
             final int off = y * width;
             // Whole vectors only where they stay inside the array (the last row's tail goes scalar).

@@ -29,6 +29,9 @@ class VectorResamplerTest {
             RgbImage expected = PillowResampler.resizeScalar(in, ow, oh, PillowResampler.Filter.BICUBIC);
             assertThat(VectorResampler.resize(in, ow, oh, PillowResampler.Filter.BICUBIC).rgb())
                     .as("seed %d", seed).isEqualTo(expected.rgb());
+            RgbImage interleavedOnly = new RgbImage(iw, ih, in.rgb().clone());
+            assertThat(VectorResampler.resize(interleavedOnly, ow, oh, PillowResampler.Filter.BICUBIC).rgb())
+                    .as("interleaved input, seed %d", seed).isEqualTo(expected.rgb());
             RgbImage bilinear = PillowResampler.resizeScalar(in, ow, oh, PillowResampler.Filter.BILINEAR);
             assertThat(VectorResampler.resize(in, ow, oh, PillowResampler.Filter.BILINEAR).rgb())
                     .isEqualTo(bilinear.rgb());
