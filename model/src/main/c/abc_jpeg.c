@@ -43,7 +43,7 @@
 #define ABC_TOO_LARGE 4
 
 /* Bump with any change of the JNI signatures or status codes (NativeJpeg.ABI must match). */
-#define ABC_ABI 1
+#define ABC_ABI 2
 
 /* Pixels decoded per critical section (bounds how long the GC may be held off). */
 #define ABC_BATCH_PIXELS (128 * 1024)
@@ -108,6 +108,8 @@ typedef struct {
     unsigned char *input;
     jintArray out;
     jint *critical; /* non-NULL while the output array is pinned */
+    unsigned char *scratch; /* one scanline for rows decoded only to be skipped (finish0) */
+    int failed;             /* streaming: set after an error (or the end); only close0 may follow */
 } abc_ctx;
 
 static void abc_format_message(j_common_ptr cinfo, char *buffer) {
@@ -238,6 +240,54 @@ JNIEXPORT jstring JNICALL Java_io_abcstream_model_image_NativeJpeg_info0(JNIEnv 
     return (*env)->NewStringUTF(env, buf);
 }
 
+#if ABC_CAPABLE
+/*
+ * Reads the header, checks it (colour space, size, pixel limit) and starts decompression with Pillow's
+ * settings; longjmps (through ctx->err) on any failure. Returns width * height.
+ */
+static uint64_t abc_start(abc_ctx *ctx, jlong maxPixels) {
+    jpeg_read_header(&ctx->cinfo, TRUE);
+
+    struct jpeg_decompress_struct *ci = &ctx->cinfo;
+    if (ci->data_precision != 8) {
+        abc_fail(ctx, ABC_UNSUPPORTED, "not 8-bit");
+    }
+    if (!((ci->num_components == 1 && ci->jpeg_color_space == JCS_GRAYSCALE)
+          || (ci->num_components == 3 && (ci->jpeg_color_space == JCS_YCbCr || ci->jpeg_color_space == JCS_RGB)))) {
+        abc_fail(ctx, ABC_UNSUPPORTED, "colour space handled by the fallback");
+    }
+    if (ci->image_width == 0 || ci->image_height == 0 || ci->image_width > 0x7fffffffu
+        || ci->image_height > 0x7fffffffu) {
+        abc_fail(ctx, ABC_CORRUPT, "invalid image dimensions");
+    }
+    /* Overflow-safe: both factors are < 2^31, so the product fits in 64 bits. */
+    uint64_t pixels = (uint64_t)ci->image_width * (uint64_t)ci->image_height;
+    if (pixels > (uint64_t)maxPixels || pixels > (uint64_t)(0x7fffffff / 4)) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "%llu pixels, limit is %lld", (unsigned long long)pixels, (long long)maxPixels);
+        abc_fail(ctx, ABC_TOO_LARGE, msg);
+    }
+
+    /* Pillow's settings (its defaults; set explicitly to document them). */
+    ci->out_color_space = ABC_OUT_SPACE;
+    ci->dct_method = JDCT_ISLOW;
+    ci->do_fancy_upsampling = TRUE;
+    ci->do_block_smoothing = TRUE;
+    ci->scale_num = 1;
+    ci->scale_denom = 1;
+    ci->quantize_colors = FALSE;
+    ci->buffered_image = FALSE;
+    ci->raw_data_out = FALSE;
+
+    jpeg_start_decompress(ci);
+    if (ci->output_width != ci->image_width || ci->output_height != ci->image_height
+        || ci->output_components != 4) {
+        abc_fail(ctx, ABC_CORRUPT, "unexpected output geometry");
+    }
+    return pixels;
+}
+#endif
+
 /*
  * Object decode0(byte[] data, int length, long maxPixels, int[] info)
  *
@@ -308,44 +358,8 @@ JNIEXPORT jobject JNICALL Java_io_abcstream_model_image_NativeJpeg_decode0(JNIEn
 
     jpeg_create_decompress(&ctx->cinfo);
     jpeg_mem_src(&ctx->cinfo, ctx->input, (unsigned long)length);
-    jpeg_read_header(&ctx->cinfo, TRUE);
-
+    uint64_t pixels = abc_start(ctx, maxPixels);
     struct jpeg_decompress_struct *ci = &ctx->cinfo;
-    if (ci->data_precision != 8) {
-        abc_fail(ctx, ABC_UNSUPPORTED, "not 8-bit");
-    }
-    if (!((ci->num_components == 1 && ci->jpeg_color_space == JCS_GRAYSCALE)
-          || (ci->num_components == 3 && (ci->jpeg_color_space == JCS_YCbCr || ci->jpeg_color_space == JCS_RGB)))) {
-        abc_fail(ctx, ABC_UNSUPPORTED, "colour space handled by the fallback");
-    }
-    if (ci->image_width == 0 || ci->image_height == 0 || ci->image_width > 0x7fffffffu
-        || ci->image_height > 0x7fffffffu) {
-        abc_fail(ctx, ABC_CORRUPT, "invalid image dimensions");
-    }
-    /* Overflow-safe: both factors are < 2^31, so the product fits in 64 bits. */
-    uint64_t pixels = (uint64_t)ci->image_width * (uint64_t)ci->image_height;
-    if (pixels > (uint64_t)maxPixels || pixels > (uint64_t)(0x7fffffff / 4)) {
-        char msg[128];
-        snprintf(msg, sizeof(msg), "%llu pixels, limit is %lld", (unsigned long long)pixels, (long long)maxPixels);
-        abc_fail(ctx, ABC_TOO_LARGE, msg);
-    }
-
-    /* Pillow's settings (its defaults; set explicitly to document them). */
-    ci->out_color_space = ABC_OUT_SPACE;
-    ci->dct_method = JDCT_ISLOW;
-    ci->do_fancy_upsampling = TRUE;
-    ci->do_block_smoothing = TRUE;
-    ci->scale_num = 1;
-    ci->scale_denom = 1;
-    ci->quantize_colors = FALSE;
-    ci->buffered_image = FALSE;
-    ci->raw_data_out = FALSE;
-
-    jpeg_start_decompress(ci);
-    if (ci->output_width != ci->image_width || ci->output_height != ci->image_height
-        || ci->output_components != 4) {
-        abc_fail(ctx, ABC_CORRUPT, "unexpected output geometry");
-    }
     width = (jint)ci->output_width;
     height = (jint)ci->output_height;
 
@@ -392,4 +406,191 @@ JNIEXPORT jobject JNICALL Java_io_abcstream_model_image_NativeJpeg_decode0(JNIEn
     abc_set_info(env, info, ABC_OK, width, height);
     return result;
 #endif
+}
+
+/*
+ * Streaming: open0 reads the header and starts decompression, read0 decodes the next rows into a caller's
+ * int[] (so a consumer can take an image a few rows at a time and no full-size pixel array exists),
+ * finish0 decodes what is left and checks the end of the data like decode0, close0 frees everything.
+ * The handle is the native context; the Java side calls close0 exactly once and never uses a handle
+ * concurrently. After a failure the context only accepts close0.
+ */
+static void abc_set_message(JNIEnv *env, jobjectArray message, const char *text) {
+    jstring m = (*env)->NewStringUTF(env, text);
+    if (m != NULL) {
+        (*env)->SetObjectArrayElement(env, message, 0, m);
+    }
+}
+
+static void abc_free(abc_ctx *ctx) {
+    jpeg_destroy_decompress(&ctx->cinfo);
+    free(ctx->scratch);
+    free(ctx->input);
+    free(ctx);
+}
+
+/* long open0(byte[] data, int length, long maxPixels, int[] info, String[] message): 0 on failure. */
+JNIEXPORT jlong JNICALL Java_io_abcstream_model_image_NativeJpeg_open0(JNIEnv *env, jclass cls, jbyteArray data,
+                                                                       jint length, jlong maxPixels,
+                                                                       jintArray info, jobjectArray message) {
+    (void)cls;
+    if (data == NULL || info == NULL || message == NULL || (*env)->GetArrayLength(env, info) < 3
+        || (*env)->GetArrayLength(env, message) < 1 || length <= 0
+        || length > (*env)->GetArrayLength(env, data) || maxPixels <= 0) {
+        abc_throw(env, "java/lang/IllegalArgumentException", "open0: bad arguments");
+        return 0;
+    }
+#if !ABC_CAPABLE
+    abc_set_info(env, info, ABC_UNSUPPORTED, 0, 0);
+    abc_set_message(env, message, "built without libjpeg-turbo's extended colour spaces");
+    return 0;
+#else
+    abc_ctx *ctx = (abc_ctx *)calloc(1, sizeof(abc_ctx));
+    if (ctx == NULL) {
+        abc_throw(env, "java/lang/OutOfMemoryError", "native JPEG decoder context");
+        return 0;
+    }
+    ctx->input = (unsigned char *)malloc((size_t)length);
+    if (ctx->input == NULL) {
+        free(ctx);
+        abc_throw(env, "java/lang/OutOfMemoryError", "native JPEG input buffer");
+        return 0;
+    }
+    (*env)->GetByteArrayRegion(env, data, 0, length, (jbyte *)ctx->input);
+    if ((*env)->ExceptionCheck(env)) {
+        free(ctx->input);
+        free(ctx);
+        return 0;
+    }
+    ctx->cinfo.err = abc_init_error(&ctx->err);
+    if (setjmp(ctx->err.jump)) {
+        jint st = ctx->err.status == ABC_OK ? ABC_CORRUPT : ctx->err.status;
+        jint w = ctx->cinfo.image_width <= 0x7fffffffu ? (jint)ctx->cinfo.image_width : -1;
+        jint h = ctx->cinfo.image_height <= 0x7fffffffu ? (jint)ctx->cinfo.image_height : -1;
+        ctx->err.message[sizeof(ctx->err.message) - 1] = 0;
+        abc_set_info(env, info, st, w, h);
+        abc_set_message(env, message, ctx->err.message);
+        abc_free(ctx);
+        return 0;
+    }
+    jpeg_create_decompress(&ctx->cinfo);
+    jpeg_mem_src(&ctx->cinfo, ctx->input, (unsigned long)length);
+    abc_start(ctx, maxPixels);
+    abc_set_info(env, info, ABC_OK, (jint)ctx->cinfo.output_width, (jint)ctx->cinfo.output_height);
+    return (jlong)(intptr_t)ctx;
+#endif
+}
+
+/*
+ * int read0(long handle, int[] dst, int offset, int rows, String[] message): decodes up to rows rows into
+ * dst[offset...] (width ints each); returns the number decoded (0 once all were read), or -status.
+ */
+JNIEXPORT jint JNICALL Java_io_abcstream_model_image_NativeJpeg_read0(JNIEnv *env, jclass cls, jlong handle,
+                                                                      jintArray dst, jint offset, jint rows,
+                                                                      jobjectArray message) {
+    (void)cls;
+    abc_ctx *ctx = (abc_ctx *)(intptr_t)handle;
+    if (ctx == NULL || dst == NULL || message == NULL || (*env)->GetArrayLength(env, message) < 1 || rows < 0
+        || offset < 0) {
+        abc_throw(env, "java/lang/IllegalArgumentException", "read0: bad arguments");
+        return -ABC_CORRUPT;
+    }
+    if (ctx->failed) {
+        abc_set_message(env, message, "decoder already failed");
+        return -ABC_CORRUPT;
+    }
+    struct jpeg_decompress_struct *ci = &ctx->cinfo;
+    jint width = (jint)ci->output_width;
+    jint left = (jint)(ci->output_height - ci->output_scanline);
+    jint n = rows < left ? rows : left;
+    if (n > ABC_BATCH_MAX_ROWS) {
+        n = ABC_BATCH_MAX_ROWS;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    if ((int64_t)offset + (int64_t)n * width > (int64_t)(*env)->GetArrayLength(env, dst)) {
+        abc_throw(env, "java/lang/IndexOutOfBoundsException", "read0: destination too small");
+        return -ABC_CORRUPT;
+    }
+    ctx->out = dst;
+    if (setjmp(ctx->err.jump)) {
+        if (ctx->critical != NULL) {
+            (*env)->ReleasePrimitiveArrayCritical(env, ctx->out, ctx->critical, JNI_ABORT);
+            ctx->critical = NULL;
+        }
+        ctx->failed = 1;
+        ctx->err.message[sizeof(ctx->err.message) - 1] = 0;
+        abc_set_message(env, message, ctx->err.message);
+        return -(ctx->err.status == ABC_OK ? ABC_CORRUPT : ctx->err.status);
+    }
+    JSAMPROW lines[ABC_BATCH_MAX_ROWS];
+    ctx->critical = (jint *)(*env)->GetPrimitiveArrayCritical(env, dst, NULL);
+    if (ctx->critical == NULL) {
+        abc_fail(ctx, ABC_CORRUPT, "could not pin the pixel array");
+    }
+    for (jint i = 0; i < n; i++) {
+        lines[i] = (JSAMPROW)(ctx->critical + offset + (size_t)i * (size_t)width);
+    }
+    jint done = 0;
+    while (done < n) {
+        JDIMENSION got = jpeg_read_scanlines(ci, lines + done, (JDIMENSION)(n - done));
+        if (got == 0) {
+            abc_fail(ctx, ABC_CORRUPT, "libjpeg returned no scanlines");
+        }
+        done += (jint)got;
+    }
+    (*env)->ReleasePrimitiveArrayCritical(env, dst, ctx->critical, 0);
+    ctx->critical = NULL;
+    return n;
+}
+
+/* int finish0(long handle, String[] message): decodes the rows not read yet, ends the decode; 0 or -status. */
+JNIEXPORT jint JNICALL Java_io_abcstream_model_image_NativeJpeg_finish0(JNIEnv *env, jclass cls, jlong handle,
+                                                                        jobjectArray message) {
+    (void)cls;
+    abc_ctx *ctx = (abc_ctx *)(intptr_t)handle;
+    if (ctx == NULL || message == NULL || (*env)->GetArrayLength(env, message) < 1) {
+        abc_throw(env, "java/lang/IllegalArgumentException", "finish0: bad arguments");
+        return -ABC_CORRUPT;
+    }
+    if (ctx->failed) {
+        abc_set_message(env, message, "decoder already failed");
+        return -ABC_CORRUPT;
+    }
+    struct jpeg_decompress_struct *ci = &ctx->cinfo;
+    if (setjmp(ctx->err.jump)) {
+        ctx->failed = 1;
+        ctx->err.message[sizeof(ctx->err.message) - 1] = 0;
+        abc_set_message(env, message, ctx->err.message);
+        return -(ctx->err.status == ABC_OK ? ABC_CORRUPT : ctx->err.status);
+    }
+    if (ci->output_scanline < ci->output_height) {
+        if (ctx->scratch == NULL) {
+            ctx->scratch = (unsigned char *)malloc((size_t)ci->output_width * 4);
+            if (ctx->scratch == NULL) {
+                abc_fail(ctx, ABC_CORRUPT, "out of memory for a scanline");
+            }
+        }
+        JSAMPROW line = ctx->scratch;
+        while (ci->output_scanline < ci->output_height) {
+            if (jpeg_read_scanlines(ci, &line, 1) == 0) {
+                abc_fail(ctx, ABC_CORRUPT, "libjpeg returned no scanlines");
+            }
+        }
+    }
+    ctx->err.finishing = 1;
+    jpeg_finish_decompress(ci);
+    ctx->failed = 1; /* finished: only close0 from here */
+    return 0;
+}
+
+/* void close0(long handle) */
+JNIEXPORT void JNICALL Java_io_abcstream_model_image_NativeJpeg_close0(JNIEnv *env, jclass cls, jlong handle) {
+    (void)env;
+    (void)cls;
+    abc_ctx *ctx = (abc_ctx *)(intptr_t)handle;
+    if (ctx != NULL) {
+        abc_free(ctx);
+    }
 }

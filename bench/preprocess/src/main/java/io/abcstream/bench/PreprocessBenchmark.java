@@ -27,7 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Decode + ABC preprocessing (both resize stages, then float pixel rows), single-threaded, on the JPEGs written by
  * {@code bench/preprocess/reference_preprocess.py} into {@code -Dabc.bench.images=DIR}. Before measuring, the
- * setup checks that the float rows are bit-identical to the reference's (sha256 written by the Python script).
+ * setup checks that the float rows of both paths are bit-identical to the reference's (sha256 written by the Python
+ * script).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -51,9 +52,13 @@ public class PreprocessBenchmark {
         Path dir = Path.of(System.getProperty("abc.bench.images", "bench/target/preprocess-images"));
         jpeg = Files.readAllBytes(dir.resolve("photo_" + size + ".jpg"));
         decoded = decoder.decode(jpeg);
-        PreprocessedImage p = preprocessor.preprocess(decoded);
+        PreprocessedImage p = preprocessor.decodeAndPreprocess(decoder, jpeg);
         rows = new float[p.floatCount()];
         p.writePixelRows(rows, 0);
+        verify(dir.resolve("photo_" + size + ".rows.sha256"), rows);
+        // The non-streaming path (decode, then preprocess) must give the same rows.
+        java.util.Arrays.fill(rows, Float.NaN);
+        preprocessor.preprocess(decoded).writePixelRows(rows, 0);
         verify(dir.resolve("photo_" + size + ".rows.sha256"), rows);
     }
 
@@ -82,10 +87,10 @@ public class PreprocessBenchmark {
         }
     }
 
-    /** The whole per-image CPU path: bytes → RGB → stage 1 → stage 2 → float rows. */
+    /** The whole per-image CPU path as the job runs it: bytes → (rows streamed) stage 1 → stage 2 → float rows. */
     @Benchmark
     public float[] decodeAndPreprocess() {
-        PreprocessedImage p = preprocessor.preprocess(decoder.decode(jpeg));
+        PreprocessedImage p = preprocessor.decodeAndPreprocess(decoder, jpeg);
         p.writePixelRows(rows, 0);
         return rows;
     }

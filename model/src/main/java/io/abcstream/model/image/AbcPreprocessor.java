@@ -82,6 +82,37 @@ public final class AbcPreprocessor {
         return new PreprocessedImage(resized, patchSize, mergeSize, temporalPatchSize, lut);
     }
 
+    /**
+     * {@code preprocess(decoder.decode(encoded))}, with the same result and the same errors, but for JPEGs the
+     * native decoder takes (and with the vectorised resampler) the image is decoded row by row into the first
+     * resize, so no full-size pixel array is ever allocated (48 MB for a 12-megapixel photo).
+     *
+     * @throws ImageException as {@link ImageDecoder#decode(byte[])} and {@link #preprocess(RgbImage)}
+     */
+    public PreprocessedImage decodeAndPreprocess(ImageDecoder decoder, byte[] encoded) {
+        if (ResampleEngine.VECTOR) {
+            try (NativeJpeg.RowReader jpeg = decoder.openJpegRows(encoded)) {
+                if (jpeg != null) {
+                    SmartResize.Size s1;
+                    SmartResize.Size s2;
+                    try {
+                        s1 = stage1Size(jpeg.height(), jpeg.width());
+                        s2 = stage2Size(s1.height(), s1.width());
+                    } catch (ImageException shape) {
+                        // The reference decodes before it checks the shape: a broken file reports that first.
+                        jpeg.finish();
+                        throw shape;
+                    }
+                    RgbImage resized = VectorResampler.resizeChain(jpeg, PillowResampler.Filter.BICUBIC,
+                            s1.width(), s1.height(), s2.width(), s2.height());
+                    jpeg.finish();
+                    return new PreprocessedImage(resized, patchSize, mergeSize, temporalPatchSize, lut);
+                }
+            }
+        }
+        return preprocess(decoder.decode(encoded));
+    }
+
     /** Which resampler this JVM runs: the Vector API one or the portable scalar one (same pixels). */
     public static String resampler() {
         return ResampleEngine.describe();

@@ -95,10 +95,7 @@ public final class ImageDecoder {
         if (data == null || data.length == 0) {
             throw undecodable("empty input (zero bytes)", null);
         }
-        if (data.length > maxBytes) {
-            throw new ImageException(ImageException.Kind.IMAGE_TOO_LARGE,
-                    "encoded image has " + data.length + " bytes, limit is " + maxBytes);
-        }
+        checkByteSize(data);
         Format format = sniff(data);
         if (format == null) {
             throw undecodable("not a supported image format (JPEG, PNG, GIF, WebP, TIFF, BMP); leading bytes "
@@ -153,6 +150,36 @@ public final class ImageDecoder {
                     format + " image needs more memory than is available: " + e.getMessage(), e);
         } finally {
             reader.dispose();
+        }
+    }
+
+    /**
+     * For a JPEG the native decoder takes: an open reader of its rows, after every check {@link #decode} makes
+     * (byte size, scan count, header dimensions against the pixel limit); {@code null} for anything else, which
+     * {@link #decode} handles. Rows come out as {@link #decode}'s would; truncation surfaces while reading or at
+     * {@link NativeJpeg.RowReader#finish()}. The caller closes the reader.
+     */
+    NativeJpeg.RowReader openJpegRows(byte[] data) {
+        if (!nativeJpeg || !NativeJpeg.isAvailable() || data == null || data.length == 0
+                || sniff(data) != Format.JPEG) {
+            return null;
+        }
+        checkByteSize(data);
+        checkContainer(Format.JPEG, data);
+        SmartResize.Size header = probe(data);
+        NativeJpeg.RowReader rows = NativeJpeg.open(data, maxPixels);
+        if (rows != null && (rows.width() != header.width() || rows.height() != header.height())) {
+            rows.close();
+            throw undecodable("JPEG: decoder size " + rows.width() + "x" + rows.height() + " differs from the header's "
+                    + header.width() + "x" + header.height(), null);
+        }
+        return rows;
+    }
+
+    private void checkByteSize(byte[] data) {
+        if (data.length > maxBytes) {
+            throw new ImageException(ImageException.Kind.IMAGE_TOO_LARGE,
+                    "encoded image has " + data.length + " bytes, limit is " + maxBytes);
         }
     }
 

@@ -37,12 +37,13 @@ public final class NativeJpeg {
     private static final Logger LOG = LoggerFactory.getLogger(NativeJpeg.class);
     private static final String LIBRARY = "libabcjpeg.so";
     /** Must equal ABC_ABI in abc_jpeg.c. */
-    private static final int ABI = 1;
+    private static final int ABI = 2;
 
     // Status codes of decode0 (abc_jpeg.c).
     private static final int OK = 0;
     private static final int UNSUPPORTED = 1;
     private static final int TRUNCATED = 2;
+    private static final int CORRUPT = 3;
     private static final int TOO_LARGE = 4;
 
     /**
@@ -101,19 +102,119 @@ public final class NativeJpeg {
         if (status == OK) {
             return RgbImage.ofPacked(info[1], info[2], (int[]) result);
         }
-        String message = String.valueOf(result);
-        switch (status) {
-            case UNSUPPORTED:
+        if (status == UNSUPPORTED) {
+            return null;
+        }
+        throw failure(status, String.valueOf(result), info[1], info[2]);
+    }
+
+    /**
+     * Opens a JPEG for decoding a few rows at a time (no full-size pixel array), or returns {@code null} when it is
+     * a kind left to the ImageIO path. Requires {@link #isAvailable()}. The caller must close the reader.
+     *
+     * @throws ImageException as {@link #decode} for a bad header or a size over {@code maxPixels}
+     */
+    static RowReader open(byte[] data, long maxPixels) {
+        if (!isAvailable()) {
+            throw new IllegalStateException("native JPEG decoder not available: " + Holder.UNAVAILABLE);
+        }
+        int[] info = new int[3];
+        String[] message = new String[1];
+        long handle = open0(data, data.length, maxPixels, info, message);
+        if (handle == 0) {
+            if (info[0] == UNSUPPORTED) {
                 return null;
+            }
+            throw failure(info[0], message[0], info[1], info[2]);
+        }
+        return new RowReader(handle, info[1], info[2]);
+    }
+
+    /** Rows of one JPEG, decoded on demand into packed ints. Not thread-safe; close it (idempotent). */
+    static final class RowReader implements AutoCloseable {
+        /** Rows per native call at most (abc_jpeg.c pins the array for one call). */
+        static final int MAX_ROWS_PER_READ = 64;
+        private final int width;
+        private final int height;
+        private final String[] message = new String[1];
+        private long handle;
+        private int rowsRead;
+
+        private RowReader(long handle, int width, int height) {
+            this.handle = handle;
+            this.width = width;
+            this.height = height;
+        }
+
+        int width() {
+            return width;
+        }
+
+        int height() {
+            return height;
+        }
+
+        /** Rows decoded so far. */
+        int rowsRead() {
+            return rowsRead;
+        }
+
+        /**
+         * Decodes the next {@code rows} rows (fewer at the end of the image) into {@code dst} from {@code offset},
+         * {@code width} ints per row; returns how many were decoded.
+         */
+        int read(int[] dst, int offset, int rows) {
+            int want = Math.min(rows, height - rowsRead);
+            java.util.Objects.checkFromIndexSize(offset, Math.multiplyExact(want, width), dst.length);
+            int done = 0;
+            while (done < want) {
+                int n = read0(open(), dst, offset + done * width, Math.min(want - done, MAX_ROWS_PER_READ), message);
+                if (n <= 0) {
+                    throw n == 0 ? failure(CORRUPT, "libjpeg ended before the last row", width, height)
+                            : failure(-n, message[0], width, height);
+                }
+                done += n;
+            }
+            rowsRead += done;
+            return done;
+        }
+
+        /** Decodes the rows nobody read and checks the end of the data, so errors equal a full decode's. */
+        void finish() {
+            int status = finish0(open(), message);
+            if (status != OK) {
+                throw failure(-status, message[0], width, height);
+            }
+            rowsRead = height;
+        }
+
+        private long open() {
+            if (handle == 0) {
+                throw new IllegalStateException("JPEG row reader is closed");
+            }
+            return handle;
+        }
+
+        @Override
+        public void close() {
+            if (handle != 0) {
+                close0(handle);
+                handle = 0;
+            }
+        }
+    }
+
+    private static ImageException failure(int status, String message, int width, int height) {
+        switch (status) {
             case TRUNCATED:
                 // Pillow: "image file is truncated"; same wording as ImageDecoder's ImageIO path.
-                throw new ImageException(ImageException.Kind.UNDECODABLE_IMAGE,
+                return new ImageException(ImageException.Kind.UNDECODABLE_IMAGE,
                         "JPEG image file is truncated: " + message);
             case TOO_LARGE:
-                throw new ImageException(ImageException.Kind.IMAGE_TOO_LARGE, "JPEG image is " + info[1] + "x"
-                        + info[2] + ": " + message + " (checked from the header, before decoding)");
+                return new ImageException(ImageException.Kind.IMAGE_TOO_LARGE, "JPEG image is " + width + "x"
+                        + height + ": " + message + " (checked from the header, before decoding)");
             default:
-                throw new ImageException(ImageException.Kind.UNDECODABLE_IMAGE,
+                return new ImageException(ImageException.Kind.UNDECODABLE_IMAGE,
                         "JPEG image could not be decoded: " + message);
         }
     }
@@ -126,6 +227,17 @@ public final class NativeJpeg {
 
     /** See abc_jpeg.c: info = {status, width, height}; returns int[] pixels on success, else a message. */
     private static native Object decode0(byte[] data, int length, long maxPixels, int[] info);
+
+    /** See abc_jpeg.c: a decoder handle, or 0 with info = {status, width, height} and message[0] set. */
+    private static native long open0(byte[] data, int length, long maxPixels, int[] info, String[] message);
+
+    /** Rows decoded into dst, or -status with message[0] set. */
+    private static native int read0(long handle, int[] dst, int offset, int rows, String[] message);
+
+    /** 0, or -status with message[0] set. */
+    private static native int finish0(long handle, String[] message);
+
+    private static native void close0(long handle);
 
     /** Loads once per class loader, on first use. */
     private static final class Holder {

@@ -37,16 +37,30 @@ final class VectorResampler {
      * each step exactly {@code image.resize((w, h))}; a step that keeps the size is skipped (Pillow returns a copy).
      */
     static RgbImage resizeChain(RgbImage in, PillowResampler.Filter filter, int... sizes) {
-        Rows rows = new ImageRows(in);
+        Rows rows = chain(new ImageRows(in), filter, sizes);
+        if (rows instanceof ImageRows) {
+            return in.copy();
+        }
+        return materialize(rows);
+    }
+
+    /**
+     * {@link #resizeChain(RgbImage, PillowResampler.Filter, int...)} straight from a JPEG decoder: rows are decoded
+     * as the first resize needs them, so the decoded image never exists as a whole. The caller finishes and
+     * closes the reader.
+     */
+    static RgbImage resizeChain(NativeJpeg.RowReader jpeg, PillowResampler.Filter filter, int... sizes) {
+        return materialize(chain(new JpegRows(jpeg), filter, sizes));
+    }
+
+    private static Rows chain(Rows source, PillowResampler.Filter filter, int... sizes) {
+        Rows rows = source;
         for (int i = 0; i < sizes.length; i += 2) {
             if (sizes[i] != rows.width || sizes[i + 1] != rows.height) {
                 rows = new Stage(rows, sizes[i], sizes[i + 1], filter);
             }
         }
-        if (rows instanceof ImageRows) {
-            return in.copy();
-        }
-        return materialize(rows);
+        return rows;
     }
 
     static RgbImage resize(RgbImage in, int width, int height, PillowResampler.Filter filter) {
@@ -136,23 +150,62 @@ final class VectorResampler {
                 }
                 return;
             }
-            final int[] src = packed;
-            final int off = y * width;
-            // Whole vectors only where they stay inside the array (the last row's tail goes scalar).
-            final int body = Math.min(width, src.length - off) / LANES * LANES;
-            int x = 0;
-            for (; x < body; x += LANES) {
-                IntVector p = IntVector.fromArray(SPECIES, src, off + x);
-                p.lanewise(VectorOperators.LSHR, 16).and(0xFF).intoArray(r, x);
-                p.lanewise(VectorOperators.LSHR, 8).and(0xFF).intoArray(g, x);
-                p.and(0xFF).intoArray(b, x);
+            unpack(packed, y * width, width, r, g, b);
+        }
+    }
+
+    /** Rows decoded by libjpeg-turbo a batch at a time into a small buffer, then split into planes. */
+    static final class JpegRows extends Rows {
+        private final NativeJpeg.RowReader jpeg;
+        private final int[] buffer;
+        private final int batch;
+        private int first;
+        private int count;
+
+        JpegRows(NativeJpeg.RowReader jpeg) {
+            super(jpeg.width(), jpeg.height());
+            this.jpeg = jpeg;
+            // About 256 KiB of pixels per batch: few native calls, still cache-resident.
+            this.batch = Math.max(1, Math.min(NativeJpeg.RowReader.MAX_ROWS_PER_READ, (64 * 1024) / width));
+            this.buffer = new int[Math.multiplyExact(batch, width)];
+            int padded = roundUp(width);
+            this.r = new int[padded];
+            this.g = new int[padded];
+            this.b = new int[padded];
+        }
+
+        @Override
+        void load(int y) {
+            if (y < first) {
+                throw new IllegalStateException("rows must be read in order: " + y + " after " + first);
             }
-            for (; x < width; x++) {
-                int p = src[off + x];
-                r[x] = (p >> 16) & 0xFF;
-                g[x] = (p >> 8) & 0xFF;
-                b[x] = p & 0xFF;
+            while (y >= first + count) {
+                first += count;
+                if (first != jpeg.rowsRead()) {
+                    throw new IllegalStateException("decoder at row " + jpeg.rowsRead() + ", expected " + first);
+                }
+                count = jpeg.read(buffer, 0, batch);
             }
+            unpack(buffer, (y - first) * width, width, r, g, b);
+        }
+    }
+
+    /** Packed pixels {@code src[off, off + width)} into the planes. */
+    private static void unpack(int[] src, int off, int width, int[] r, int[] g, int[] b) {
+        // Whole vectors only where they stay inside the array (the last row's tail goes scalar).
+        final int body = Math.min(width, src.length - off) / LANES * LANES;
+        int x = 0;
+        for (; x < body; x += LANES) {
+            IntVector p = IntVector.fromArray(SPECIES, src, off + x);
+            p.lanewise(VectorOperators.LSHR, 16).and(0xFF).intoArray(r, x);
+            p.lanewise(VectorOperators.LSHR, 8).and(0xFF).intoArray(g, x);
+            p.and(0xFF).intoArray(b, x);
+        }
+        for (; x < width; x++) {
+            int p = src[off + x];
+            r[x] = (p >> 16) & 0xFF;
+            g[x] = (p >> 8) & 0xFF;
+            b[x] = p & 0xFF;
         }
     }
 

@@ -267,7 +267,7 @@ class NativeJpegTest {
         }
     }
 
-    private static byte[] mutate(byte[] seed, Random rnd) {
+    static byte[] mutate(byte[] seed, Random rnd) {
         byte[] d = seed.clone();
         switch (rnd.nextInt(5)) {
             case 0: { // flip a few bytes anywhere after SOI
@@ -310,7 +310,7 @@ class NativeJpegTest {
         }
     }
 
-    private static byte[] encode(BufferedImage img, boolean progressive, float quality) throws IOException {
+    static byte[] encode(BufferedImage img, boolean progressive, float quality) throws IOException {
         Iterator<ImageWriter> it = ImageIO.getImageWritersByFormatName("jpeg");
         ImageWriter writer = null;
         while (it.hasNext()) {

@@ -112,7 +112,7 @@ public final class EmbeddingPipeline {
       throw new java.util.concurrent.CancellationException("interrupted while waiting for decode memory");
     }
     try {
-      return preprocessor.preprocess(decoder.decode(bytes));
+      return preprocessor.decodeAndPreprocess(decoder, bytes);
     } finally {
       decodeBudget.release(permits);
     }
