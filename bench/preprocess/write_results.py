@@ -10,9 +10,9 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--cmd", required=True)
 ap.add_argument("--load", default="?")
 ap.add_argument("--jmh", required=True)
-ap.add_argument("--java-cpu", default=None)
+ap.add_argument("--java-cpu", nargs="+", default=None, help="one CpuTime JSON per round")
 ap.add_argument("--java-cpu-portable", default=None)
-ap.add_argument("reference", nargs="+")
+ap.add_argument("--reference", nargs="+", required=True, help="one reference JSON per round")
 a = ap.parse_args()
 
 jmh = {}
@@ -37,14 +37,25 @@ print("## Image decode + ABC preprocessing (per image, one core)\n")
 print(f"Produced by `{a.cmd}` (see the script for the exact JMH and Python invocations).\n")
 print(f"Machine: {cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}; "
       f"load average (1/5/15 min) before -> after: {a.load}. The machine is shared with other builds, so absolute "
-      f"times are inflated and noisy; both sides ran in the same window (reference before and after Java).\n")
+      f"times are inflated and noisy; both sides ran in the same window (reference and Java alternate in rounds; JMH runs after them).\n")
 print(f"Reference: Pillow {refs[0]['pillow']} (libjpeg-turbo) + numpy {refs[0]['numpy']}: "
       "`Image.open().convert('RGB')`, qwen_vl_utils smart_resize + `resize`, then the Qwen2-VL slow image "
       "processor's math (smart_resize, PIL BICUBIC, rescale float64->float32, normalize float32, temporal "
       "duplication, patchify). Java: `ImageDecoder.decode` + `AbcPreprocessor.preprocess` + "
       "`PreprocessedImage.writePixelRows` (the job's call is `AbcPreprocessor.decodeAndPreprocess`), one thread; the JMH setup checks the float32 rows are "
       "bit-identical (sha256) to the reference's before measuring.\n")
-fast = json.load(open(a.java_cpu)) if a.java_cpu else None
+fast_rounds = [json.load(open(p)) for p in a.java_cpu] if a.java_cpu else []
+fast = None
+if fast_rounds:
+    # Per image: min over all rounds; median = mean of the rounds' medians (as for the reference).
+    fast = {"resampler": fast_rounds[0]["resampler"], "jpeg": fast_rounds[0]["jpeg"]}
+    for s_ in sizes:
+        rs = [r[s_] for r in fast_rounds]
+        fast[s_] = {"min_cpu_ms": min(r["min_cpu_ms"] for r in rs),
+                    "median_cpu_ms": statistics.fmean(r["median_cpu_ms"] for r in rs),
+                    "decode_min_cpu_ms": min(r["decode_min_cpu_ms"] for r in rs),
+                    "preprocess_min_cpu_ms": min(r["preprocess_min_cpu_ms"] for r in rs),
+                    "round_mins": [r["min_cpu_ms"] for r in rs]}
 portable = json.load(open(a.java_cpu_portable)) if a.java_cpu_portable else None
 if fast:
     print(f"Java production path: resampler `{fast['resampler']}`, JPEG `{fast['jpeg']}`.")
@@ -54,8 +65,9 @@ if portable:
 print()
 if fast:
     print("### Per core, thread CPU time (the target: Java ≥ 3× faster per core)\n")
-    print("Thread CPU time is less sensitive than wall time to other processes on this shared machine; min and "
-          "median over repeated single-threaded runs of the same images.\n")
+    print(f"Thread CPU time is less sensitive than wall time to other processes on this shared machine. "
+          f"{len(refs)} rounds, each the reference then Java, repeated single-threaded runs of the same images; "
+          f"min over all rounds, median = mean of the rounds' medians.\n")
     print("| image | reference CPU ms (min / median) | Java CPU ms (min / median) | **speed-up on min** | on median "
           "| Java, separately: full decode / preprocess+rows min ms | portable Java CPU ms (min / median) | portable speed-up on min |")
     print("|---|---|---|---|---|---|---|---|")
@@ -73,8 +85,11 @@ if fast:
             row += "| – | – |"
         print(row)
     print()
+    print("Per round (reference min / Java min, ms): " + "; ".join(
+        f"{s_}: " + ", ".join(f"{r['images'][s_]['min_cpu_ms']:.1f}/{j:.1f}"
+                               for r, j in zip(refs, fast[s_]["round_mins"])) for s_ in sizes) + ".\n")
 print("### Wall time (JMH, production path)\n")
-print("| image | JPEG bytes | grid_thw | reference ms (mean of runs, before / after) | Java ms (JMH ± 99.9% CI) "
+print("| image | JPEG bytes | grid_thw | reference ms (mean of runs; per round) | Java ms (JMH ± 99.9% CI) "
       "| speed-up (reference / Java) | Java decode only ms | Java resize+rows only ms | reference decode ms (1 run) |")
 print("|---|---|---|---|---|---|---|---|---|")
 for s_ in sizes:
