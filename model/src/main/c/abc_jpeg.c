@@ -16,7 +16,7 @@
  * unsupported, and the Java side falls back to its ImageIO path.
  *
  * Memory: the input is copied once into a native buffer (libjpeg keeps pointers into it for the whole
- * decode); the output goes straight into a Java int[] of width*height, a batch of rows at a time under
+ * decode); rows go straight into a caller's Java int[], at most ABC_BATCH_PIXELS per call under
  * Get/ReleasePrimitiveArrayCritical. Every path calls jpeg_destroy_decompress and frees what it allocated.
  *
  * The library does not use jpeg_std_error (jerror.c): it installs its own error manager with the message
@@ -43,7 +43,7 @@
 #define ABC_TOO_LARGE 4
 
 /* Bump with any change of the JNI signatures or status codes (NativeJpeg.ABI must match). */
-#define ABC_ABI 2
+#define ABC_ABI 3
 
 /* Pixels decoded per critical section (bounds how long the GC may be held off). */
 #define ABC_BATCH_PIXELS (128 * 1024)
@@ -289,129 +289,10 @@ static uint64_t abc_start(abc_ctx *ctx, jlong maxPixels) {
 #endif
 
 /*
- * Object decode0(byte[] data, int length, long maxPixels, int[] info)
- *
- * info[0] = status (ABC_*), info[1] = width, info[2] = height (when the header was read).
- * Returns the packed pixels (int[width*height]) on ABC_OK, else a message (String); NULL with a pending
- * Java exception (OutOfMemoryError, IllegalArgumentException) when the JVM itself failed.
- */
-JNIEXPORT jobject JNICALL Java_io_abcstream_model_image_NativeJpeg_decode0(JNIEnv *env, jclass cls,
-                                                                           jbyteArray data, jint length,
-                                                                           jlong maxPixels, jintArray info) {
-    (void)cls;
-    if (data == NULL || info == NULL || (*env)->GetArrayLength(env, info) < 3 || length <= 0
-        || length > (*env)->GetArrayLength(env, data) || maxPixels <= 0) {
-        abc_throw(env, "java/lang/IllegalArgumentException", "decode0: bad arguments");
-        return NULL;
-    }
-#if !ABC_CAPABLE
-    (void)maxPixels;
-    abc_set_info(env, info, ABC_UNSUPPORTED, 0, 0);
-    return (*env)->NewStringUTF(env, "built without libjpeg-turbo's extended colour spaces");
-#else
-    abc_ctx *ctx = (abc_ctx *)calloc(1, sizeof(abc_ctx));
-    if (ctx == NULL) {
-        abc_throw(env, "java/lang/OutOfMemoryError", "native JPEG decoder context");
-        return NULL;
-    }
-    ctx->input = (unsigned char *)malloc((size_t)length);
-    if (ctx->input == NULL) {
-        free(ctx);
-        abc_throw(env, "java/lang/OutOfMemoryError", "native JPEG input buffer");
-        return NULL;
-    }
-    (*env)->GetByteArrayRegion(env, data, 0, length, (jbyte *)ctx->input);
-    if ((*env)->ExceptionCheck(env)) {
-        free(ctx->input);
-        free(ctx);
-        return NULL;
-    }
-
-    jobject result = NULL;
-    jint width = 0;
-    jint height = 0;
-    ctx->cinfo.err = abc_init_error(&ctx->err);
-    if (setjmp(ctx->err.jump)) {
-        /* libjpeg error, truncation, or abc_fail: unpin, clean up, report. */
-        if (ctx->critical != NULL) {
-            (*env)->ReleasePrimitiveArrayCritical(env, ctx->out, ctx->critical, JNI_ABORT);
-            ctx->critical = NULL;
-        }
-        jpeg_destroy_decompress(&ctx->cinfo);
-        jint st = ctx->err.status == ABC_OK ? ABC_CORRUPT : ctx->err.status;
-        jint w = ctx->cinfo.image_width <= 0x7fffffffu ? (jint)ctx->cinfo.image_width : -1;
-        jint h = ctx->cinfo.image_height <= 0x7fffffffu ? (jint)ctx->cinfo.image_height : -1;
-        if (ctx->out != NULL) {
-            (*env)->DeleteLocalRef(env, ctx->out);
-        }
-        char message[sizeof(ctx->err.message)];
-        memcpy(message, ctx->err.message, sizeof(message));
-        message[sizeof(message) - 1] = 0;
-        free(ctx->input);
-        free(ctx);
-        if ((*env)->ExceptionCheck(env)) {
-            return NULL; /* e.g. OutOfMemoryError from NewIntArray: let it propagate */
-        }
-        abc_set_info(env, info, st, w, h);
-        return (*env)->NewStringUTF(env, message);
-    }
-
-    jpeg_create_decompress(&ctx->cinfo);
-    jpeg_mem_src(&ctx->cinfo, ctx->input, (unsigned long)length);
-    uint64_t pixels = abc_start(ctx, maxPixels);
-    struct jpeg_decompress_struct *ci = &ctx->cinfo;
-    width = (jint)ci->output_width;
-    height = (jint)ci->output_height;
-
-    ctx->out = (*env)->NewIntArray(env, (jsize)pixels);
-    if (ctx->out == NULL) {
-        abc_fail(ctx, ABC_CORRUPT, "out of memory for the pixel array"); /* OutOfMemoryError pending */
-    }
-
-    JSAMPROW rows[ABC_BATCH_MAX_ROWS];
-    jint batch = ABC_BATCH_PIXELS / width;
-    if (batch < 1) {
-        batch = 1;
-    } else if (batch > ABC_BATCH_MAX_ROWS) {
-        batch = ABC_BATCH_MAX_ROWS;
-    }
-    while (ci->output_scanline < ci->output_height) {
-        jint y0 = (jint)ci->output_scanline;
-        jint n = height - y0 < batch ? height - y0 : batch;
-        ctx->critical = (jint *)(*env)->GetPrimitiveArrayCritical(env, ctx->out, NULL);
-        if (ctx->critical == NULL) {
-            abc_fail(ctx, ABC_CORRUPT, "could not pin the pixel array");
-        }
-        for (jint i = 0; i < n; i++) {
-            rows[i] = (JSAMPROW)(ctx->critical + (size_t)(y0 + i) * (size_t)width);
-        }
-        jint done = 0;
-        while (done < n) {
-            JDIMENSION got = jpeg_read_scanlines(ci, rows + done, (JDIMENSION)(n - done));
-            if (got == 0) {
-                abc_fail(ctx, ABC_CORRUPT, "libjpeg returned no scanlines");
-            }
-            done += (jint)got;
-        }
-        (*env)->ReleasePrimitiveArrayCritical(env, ctx->out, ctx->critical, 0);
-        ctx->critical = NULL;
-    }
-
-    ctx->err.finishing = 1;
-    jpeg_finish_decompress(ci);
-    jpeg_destroy_decompress(ci);
-    result = ctx->out;
-    free(ctx->input);
-    free(ctx);
-    abc_set_info(env, info, ABC_OK, width, height);
-    return result;
-#endif
-}
-
-/*
  * Streaming: open0 reads the header and starts decompression, read0 decodes the next rows into a caller's
  * int[] (so a consumer can take an image a few rows at a time and no full-size pixel array exists),
- * finish0 decodes what is left and checks the end of the data like decode0, close0 frees everything.
+ * finish0 decodes what is left and ends the decode (truncation is checked as Pillow does), close0 frees
+ * everything. A whole-image decode is the same calls reading every row into one array (NativeJpeg.decode).
  * The handle is the native context; the Java side calls close0 exactly once and never uses a handle
  * concurrently. After a failure the context only accepts close0.
  */
@@ -445,6 +326,7 @@ JNIEXPORT jlong JNICALL Java_io_abcstream_model_image_NativeJpeg_open0(JNIEnv *e
     abc_set_message(env, message, "built without libjpeg-turbo's extended colour spaces");
     return 0;
 #else
+    /* libjpeg keeps pointers into the input for the whole decode: copy it once. */
     abc_ctx *ctx = (abc_ctx *)calloc(1, sizeof(abc_ctx));
     if (ctx == NULL) {
         abc_throw(env, "java/lang/OutOfMemoryError", "native JPEG decoder context");
@@ -503,8 +385,15 @@ JNIEXPORT jint JNICALL Java_io_abcstream_model_image_NativeJpeg_read0(JNIEnv *en
     jint width = (jint)ci->output_width;
     jint left = (jint)(ci->output_height - ci->output_scanline);
     jint n = rows < left ? rows : left;
-    if (n > ABC_BATCH_MAX_ROWS) {
-        n = ABC_BATCH_MAX_ROWS;
+    /* Bounds how long the array stays pinned (and the GC held off) per call. */
+    jint cap = ABC_BATCH_PIXELS / width;
+    if (cap < 1) {
+        cap = 1;
+    } else if (cap > ABC_BATCH_MAX_ROWS) {
+        cap = ABC_BATCH_MAX_ROWS;
+    }
+    if (n > cap) {
+        n = cap;
     }
     if (n == 0) {
         return 0;

@@ -37,9 +37,9 @@ public final class NativeJpeg {
     private static final Logger LOG = LoggerFactory.getLogger(NativeJpeg.class);
     private static final String LIBRARY = "libabcjpeg.so";
     /** Must equal ABC_ABI in abc_jpeg.c. */
-    private static final int ABI = 2;
+    private static final int ABI = 3;
 
-    // Status codes of decode0 (abc_jpeg.c).
+    // Status codes of abc_jpeg.c.
     private static final int OK = 0;
     private static final int UNSUPPORTED = 1;
     private static final int TRUNCATED = 2;
@@ -96,16 +96,15 @@ public final class NativeJpeg {
     }
 
     private static RgbImage decodeLoaded(byte[] data, long maxPixels) {
-        int[] info = new int[3];
-        Object result = decode0(data, data.length, maxPixels, info);
-        int status = info[0];
-        if (status == OK) {
-            return RgbImage.ofPacked(info[1], info[2], (int[]) result);
+        try (RowReader rows = openLoaded(data, maxPixels)) {
+            if (rows == null) {
+                return null;
+            }
+            int[] pixels = new int[Math.multiplyExact(rows.width(), rows.height())];
+            rows.read(pixels, 0, rows.height());
+            rows.finish();
+            return RgbImage.ofPacked(rows.width(), rows.height(), pixels);
         }
-        if (status == UNSUPPORTED) {
-            return null;
-        }
-        throw failure(status, String.valueOf(result), info[1], info[2]);
     }
 
     /**
@@ -118,6 +117,10 @@ public final class NativeJpeg {
         if (!isAvailable()) {
             throw new IllegalStateException("native JPEG decoder not available: " + Holder.UNAVAILABLE);
         }
+        return openLoaded(data, maxPixels);
+    }
+
+    private static RowReader openLoaded(byte[] data, long maxPixels) {
         int[] info = new int[3];
         String[] message = new String[1];
         long handle = open0(data, data.length, maxPixels, info, message);
@@ -224,9 +227,6 @@ public final class NativeJpeg {
     private static native boolean capable0();
 
     private static native String info0();
-
-    /** See abc_jpeg.c: info = {status, width, height}; returns int[] pixels on success, else a message. */
-    private static native Object decode0(byte[] data, int length, long maxPixels, int[] info);
 
     /** See abc_jpeg.c: a decoder handle, or 0 with info = {status, width, height} and message[0] set. */
     private static native long open0(byte[] data, int length, long maxPixels, int[] info, String[] message);

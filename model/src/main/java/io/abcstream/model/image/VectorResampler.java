@@ -119,6 +119,14 @@ final class VectorResampler {
             this.height = height;
         }
 
+        /** Planes of their own, for sources that fill them (a resize exposes its ring or output rows). */
+        final void allocatePlanes() {
+            int padded = roundUp(width);
+            r = new int[padded];
+            g = new int[padded];
+            b = new int[padded];
+        }
+
         abstract void load(int y);
     }
 
@@ -133,10 +141,7 @@ final class VectorResampler {
             // converting the whole image.
             this.packed = image.packedIfPresent();
             this.interleaved = packed == null ? image.rgb() : null;
-            int padded = roundUp(width);
-            this.r = new int[padded];
-            this.g = new int[padded];
-            this.b = new int[padded];
+            allocatePlanes();
         }
 
         @Override
@@ -168,10 +173,7 @@ final class VectorResampler {
             // About 256 KiB of pixels per batch: few native calls, still cache-resident.
             this.batch = Math.max(1, Math.min(NativeJpeg.RowReader.MAX_ROWS_PER_READ, (64 * 1024) / width));
             this.buffer = new int[Math.multiplyExact(batch, width)];
-            int padded = roundUp(width);
-            this.r = new int[padded];
-            this.g = new int[padded];
-            this.b = new int[padded];
+            allocatePlanes();
         }
 
         @Override
@@ -336,7 +338,7 @@ final class VectorResampler {
             this.horizontal = width != in.width ? new Horizontal(in.width, width, filter) : null;
             this.vertical = height != in.height
                     ? PillowResampler.Coefficients.compute(in.height, height, filter) : null;
-            this.padded = roundUp(horizontal != null ? width : in.width);
+            this.padded = roundUp(width); // == roundUp(in.width) when the width does not change
             int slots = vertical != null ? vertical.ksize : 1;
             this.ringR = new int[slots][padded];
             this.ringG = new int[slots][padded];
@@ -345,9 +347,7 @@ final class VectorResampler {
             this.tapG = new int[slots][];
             this.tapB = new int[slots][];
             if (vertical != null) {
-                this.r = new int[padded];
-                this.g = new int[padded];
-                this.b = new int[padded];
+                allocatePlanes();
             }
         }
 
