@@ -14,23 +14,16 @@ import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/**
- * JPEG decoding through libjpeg-turbo over JNI ({@code model/src/main/c/abc_jpeg.c}), with exactly the
- * decompression settings Pillow 9.4 uses for {@code Image.open(f).convert("RGB")}: the same library and the same
- * settings give the same pixels, and it decodes about as fast as Pillow.
- *
- * <p>The shared library is a classpath resource ({@code /native/linux-x86_64/libabcjpeg.so}, built by the model
- * module's {@code native-jpeg} Maven profile). It is copied to a new, uniquely named file under
- * {@code java.io.tmpdir} (named after its content hash), loaded, and the file deleted at once: every class loader
- * (Flink loads user code once per job, several per TaskManager) gets its own copy, so concurrent JVMs and class
- * loaders never share or race on a file, and nothing is left behind. A small JPEG with known Pillow pixels is then
- * decoded as a self-test.
- *
- * <p>When any of that fails, or with {@code -Dabc.jpeg.native=false}, {@link #isAvailable()} is false, one log line
- * says why, and {@link ImageDecoder} uses its ImageIO path. Per image, {@link #decode} returns {@code null} for the
- * kinds it leaves to that path (CMYK/YCCK, precisions other than 8 bits).
- */
+/** JPEG decoding through libjpeg-turbo over JNI with Pillow's exact settings: same library, same pixels. */
 public final class NativeJpeg {
+    // The same library and settings as Pillow 9.4's Image.open(f).convert("RGB") give the same pixels, about as fast.
+    // The shared library (/native/linux-x86_64/libabcjpeg.so, built by the model module's native-jpeg profile) is
+    // copied to a new uniquely named file under java.io.tmpdir, loaded and deleted at once: Flink loads user code in
+    // several class loaders per TaskManager and a native library binds to one loader, so each loader gets its own copy
+    // and nothing is left behind. A small JPEG with known Pillow pixels is then decoded as a self-test.
+    // When any of that fails, or with -Dabc.jpeg.native=false, isAvailable() is false, one log line says why, and
+    // ImageDecoder uses ImageIO. Per image, CMYK/YCCK and precisions other than 8 bits are left to ImageIO too.
+
     /** System property: {@code false} disables the native decoder. */
     public static final String PROPERTY = "abc.jpeg.native";
 

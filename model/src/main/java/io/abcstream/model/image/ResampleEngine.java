@@ -5,12 +5,11 @@ import java.util.SplittableRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/**
- * Chooses the resampling implementation once per JVM: the Vector API one when the JVM was started with
- * {@code --add-modules jdk.incubator.vector}, has at least 4 int lanes, and gives the portable implementation's
- * pixels on a self-test; otherwise (or with {@code -Dabc.resample.vector=false}) the portable scalar one.
- */
+/** Chooses, once per JVM, the Vector API resampler or the portable scalar one (same pixels). */
 final class ResampleEngine {
+    // The vector path needs --add-modules jdk.incubator.vector and at least 4 int lanes, and must give the portable
+    // implementation's pixels on a self-test; otherwise (or with -Dabc.resample.vector=false) the scalar one runs.
+
     private static final Logger LOG = LoggerFactory.getLogger(ResampleEngine.class);
     static final boolean VECTOR = detect();
 

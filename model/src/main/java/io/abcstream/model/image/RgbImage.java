@@ -2,16 +2,12 @@ package io.abcstream.model.image;
 
 import java.util.Objects;
 
-/**
- * An 8-bit RGB image held either as interleaved {@code R,G,B} bytes (the memory layout of
- * {@code numpy.asarray(PIL.Image)} for mode "RGB") or as packed {@code 0x··RRGGBB} ints (the layout a decoder
- * writes with libjpeg's extended RGBX output and the resampler reads); the other layout is derived on demand.
- *
- * <p>Pixel arrays are owned by this object and not copied on construction or access, so callers must not mutate
- * them after handing them over (the classes of this package never do). Thread-safe: a derived layout is computed
- * at most a few times and published through a volatile field.
- */
+/** An 8-bit RGB image as interleaved bytes or packed {@code 0x··RRGGBB} ints, the other layout derived on demand. */
 public final class RgbImage {
+    // Interleaved bytes are numpy.asarray(PIL.Image)'s layout; packed ints are what libjpeg-turbo's RGBX output and
+    // the resampler use. Arrays are owned, not copied: callers must not mutate them after handing them over. A derived
+    // layout is computed at most a few times and published through a volatile field, so instances are thread-safe.
+
     private final int width;
     private final int height;
     private volatile byte[] rgb;
