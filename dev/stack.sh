@@ -298,6 +298,24 @@ kafka_format() {
   fi
 }
 
+# await_healthy SVC PID PIDFILE WHAT INTERVAL CHECK ARG: polls "CHECK ARG" until it succeeds; fails (with the
+# service's log tail) if the process exits or ABC_STACK_TIMEOUT passes, which leaves the process running.
+await_healthy() {
+  local svc=$1 pid=$2 pidfile=$3 what=$4 interval=$5 check=$6 arg=$7
+  local deadline=$(( $(date +%s) + TIMEOUT ))
+  until "$check" "$arg"; do
+    if ! alive "$pid"; then
+      err "$svc" "$what $pid exited during startup"; tail_logs "$svc" >&2
+      rm -f "$pidfile"; return 1
+    fi
+    if (( $(date +%s) >= deadline )); then
+      err "$svc" "not healthy after ${TIMEOUT}s (ABC_STACK_TIMEOUT); pid $pid left running ('dev/stack.sh down' stops it)"
+      tail_logs "$svc" >&2; return 1
+    fi
+    sleep "$interval"
+  done
+}
+
 up_kafka() {
   local t0; t0=$(now_ms)
   local pid; pid=$(svc_pid kafka)
@@ -321,18 +339,7 @@ up_kafka() {
     echo "$pid" >"$KAFKA_PIDFILE"
     log kafka "started pid $pid, waiting for the broker on 127.0.0.1:$KAFKA_PORT"
   fi
-  local deadline=$(( $(date +%s) + TIMEOUT ))
-  until kafka_healthy "$KAFKA_PORT"; do
-    if ! alive "$pid"; then
-      err kafka "the broker process $pid exited during startup"; tail_logs kafka >&2
-      rm -f "$KAFKA_PIDFILE"; return 1
-    fi
-    if (( $(date +%s) >= deadline )); then
-      err kafka "not healthy after ${TIMEOUT}s (ABC_STACK_TIMEOUT); pid $pid left running ('dev/stack.sh down' stops it)"
-      tail_logs kafka >&2; return 1
-    fi
-    sleep 0.3
-  done
+  await_healthy kafka "$pid" "$KAFKA_PIDFILE" "the broker process" 0.3 kafka_healthy "$KAFKA_PORT" || return 1
   log kafka "healthy in $(secs_since "$t0")"
 }
 
@@ -445,18 +452,7 @@ up_es() {
     if [[ -z $pid ]]; then err es "no pid file after start"; tail_logs es >&2; return 1; fi
     log es "node started as pid $pid, waiting for cluster health"
   fi
-  local deadline=$(( $(date +%s) + TIMEOUT ))
-  until es_healthy "$ES_PORT"; do
-    if ! alive "$pid"; then
-      err es "the node process $pid exited during startup"; tail_logs es >&2
-      rm -f "$ES_PIDFILE"; return 1
-    fi
-    if (( $(date +%s) >= deadline )); then
-      err es "not healthy after ${TIMEOUT}s (ABC_STACK_TIMEOUT); pid $pid left running ('dev/stack.sh down' stops it)"
-      tail_logs es >&2; return 1
-    fi
-    sleep 0.5
-  done
+  await_healthy es "$pid" "$ES_PIDFILE" "the node process" 0.5 es_healthy "$ES_PORT" || return 1
   log es "healthy ($(es_health "$ES_PORT")) in $(secs_since "$t0")"
 }
 
