@@ -85,19 +85,6 @@ public final class RgbImage {
         return packed;
     }
 
-    /** Unsigned sample at (x, y) for channel c (0 = R, 1 = G, 2 = B). */
-    public int sample(int x, int y, int c) {
-        byte[] r = rgb;
-        if (r != null) {
-            return r[(y * width + x) * 3 + c] & 0xFF;
-        }
-        return (packed[y * width + x] >> (16 - 8 * c)) & 0xFF;
-    }
-
-    public long pixelCount() {
-        return (long) width * height;
-    }
-
     /** An independent copy (PIL returns a copy when a resize does not change the size). */
     public RgbImage copy() {
         byte[] r = rgb;
