@@ -102,8 +102,8 @@ public final class PillowResampler {
         boolean needHorizontal = width != inW;
         boolean needVertical = height != inH;
 
-        Coefficients horiz = Coefficients.compute(inW, width, filter);
-        Coefficients vert = Coefficients.compute(inH, height, filter);
+        // Tables only for the axes that change: an unchanged axis is an identity pass that is skipped.
+        Coefficients horiz = needHorizontal ? Coefficients.compute(inW, width, filter) : null;
 
         byte[] src = in.rgb();
         if (!needVertical) {
@@ -120,6 +120,7 @@ public final class PillowResampler {
         // produces each needed intermediate row once into a small ring of int rows (values are the clipped uint8
         // results Pillow stores in its intermediate image, so the result is identical), and the vertical pass
         // accumulates int rows, which the JIT vectorises. Memory: ksize rows instead of a full intermediate image.
+        final Coefficients vert = Coefficients.compute(inH, height, filter);
         final int outW = needHorizontal ? width : inW;
         final int stride = outW * 3;
         final int ringSize = vert.ksize;
