@@ -22,7 +22,7 @@ stack() {
 
 failed=()
 
-if [[ -x dev/fetch-tokenizer.sh || -f dev/fetch-tokenizer.sh ]] && [[ -d bundles/tiny ]]; then
+if [[ -f dev/fetch-tokenizer.sh && -d bundles/tiny ]]; then
   bash dev/fetch-tokenizer.sh bundles/tiny/tokenizer.json || failed+=("tokenizer fetch")
 fi
 
