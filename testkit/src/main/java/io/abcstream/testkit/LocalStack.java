@@ -65,10 +65,6 @@ public final class LocalStack {
     return "http://127.0.0.1:" + esPort;
   }
 
-  public Path repositoryRoot() {
-    return repoRoot;
-  }
-
   /** A name no other test uses: Kafka topic or Elasticsearch index (lower case). */
   public static String uniqueName(String prefix) {
     return (prefix + "-" + UUID.randomUUID().toString().substring(0, 8)).toLowerCase(Locale.ROOT);

@@ -85,11 +85,6 @@ public final class IndexOperation implements Serializable {
     return source;
   }
 
-  /** The source as a string, for messages and dead letters; {@code null} for deletes. */
-  public String sourceAsString() {
-    return source == null ? null : new String(source, StandardCharsets.UTF_8);
-  }
-
   /** How many times this operation has already failed with a retryable error (0 on first send). */
   public int attempt() {
     return attempt;

@@ -1,7 +1,6 @@
 package io.abcstream.connectors.fetch;
 
 import java.io.Serializable;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
@@ -97,10 +96,6 @@ public final class Cidr implements Serializable {
         return Arrays.equals(mask(b, prefix), network);
     }
 
-    public boolean isIpv4() {
-        return network.length == 4;
-    }
-
     private static byte[] mask(byte[] b, int prefix) {
         byte[] out = b.clone();
         for (int i = 0; i < out.length; i++) {
@@ -108,10 +103,6 @@ public final class Cidr implements Serializable {
             out[i] = (byte) (out[i] & (0xFF00 >> bitsHere));
         }
         return out;
-    }
-
-    static boolean isV4(InetAddress a) {
-        return a instanceof Inet4Address;
     }
 
     @Override
