@@ -4,6 +4,7 @@ import io.abcstream.schemas.codec.RecordCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -29,10 +30,12 @@ public final class AvroRecordSerializationSchema<T extends SpecificRecord>
   }
 
   @Override
+  public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
+    codec = RecordCodec.of(format, type);
+  }
+
+  @Override
   public ProducerRecord<byte[], byte[]> serialize(T element, KafkaSinkContext context, Long timestamp) {
-    if (codec == null) {
-      codec = RecordCodec.of(format, type);
-    }
     String k = key.apply(element);
     return new ProducerRecord<>(
         topic, null, timestamp, k == null ? null : k.getBytes(StandardCharsets.UTF_8), codec.encode(element));

@@ -35,9 +35,6 @@ public final class RequestDeserializationSchema
 
   @Override
   public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<SourcedRequest> out) {
-    if (codec == null) {
-      codec = RecordCodec.of(format, ImageEmbeddingRequest.class);
-    }
     SourcedRequest.Builder sourced =
         SourcedRequest.newBuilder()
             .setTopic(record.topic())
