@@ -12,10 +12,12 @@ public final class OutcomeRouter extends ProcessFunction<EmbeddingOutcome, Image
 
   private static final long serialVersionUID = 1L;
 
-  private transient volatile long lastEventTime = -1;
+  // Set in open(): a transient field's initializer does not run when Flink deserializes the function.
+  private transient volatile long lastEventTime;
 
   @Override
   public void open(OpenContext openContext) {
+    lastEventTime = -1;
     getRuntimeContext()
         .getMetricGroup()
         .gauge("eventTimeLagMs", () -> lastEventTime < 0 ? 0L : System.currentTimeMillis() - lastEventTime);
