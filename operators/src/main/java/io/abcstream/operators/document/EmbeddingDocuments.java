@@ -2,6 +2,7 @@ package io.abcstream.operators.document;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.abcstream.model.text.InputMode;
 import io.abcstream.schemas.EmbeddingMode;
 import io.abcstream.schemas.ImageEmbedding;
 import java.io.ByteArrayOutputStream;
@@ -18,17 +19,12 @@ public final class EmbeddingDocuments {
 
   private EmbeddingDocuments() {}
 
-  /** The document's {@code mode} field: {@code image+instruction}, {@code image} or {@code text}. */
+  /** The document's {@code mode} field: the model's wire name of the mode ({@link InputMode#wireName()}). */
   public static String modeName(EmbeddingMode mode) {
-    switch (mode) {
-      case IMAGE_INSTRUCTION:
-        return "image+instruction";
-      case IMAGE:
-        return "image";
-      case TEXT:
-        return "text";
-      default:
-        throw new IllegalArgumentException("no document mode for " + mode);
+    try {
+      return InputMode.valueOf(mode.name()).wireName();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("no document mode for " + mode, e);
     }
   }
 

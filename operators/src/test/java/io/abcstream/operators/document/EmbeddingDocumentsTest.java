@@ -1,6 +1,7 @@
 package io.abcstream.operators.document;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -64,5 +65,15 @@ class EmbeddingDocumentsTest {
     assertThat(doc.get("instruction").isNull()).isTrue();
     assertThat(doc.get("mode").asText()).isEqualTo("image");
     assertThat(doc.has("event_time")).isFalse();
+  }
+
+  @Test
+  void modeNamesAreTheWireNamesTheCliAndQueriesUse() {
+    assertThat(EmbeddingDocuments.modeName(EmbeddingMode.IMAGE_INSTRUCTION)).isEqualTo("image+instruction");
+    assertThat(EmbeddingDocuments.modeName(EmbeddingMode.IMAGE)).isEqualTo("image");
+    assertThat(EmbeddingDocuments.modeName(EmbeddingMode.TEXT)).isEqualTo("text");
+    assertThatThrownBy(() -> EmbeddingDocuments.modeName(EmbeddingMode.UNKNOWN))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("UNKNOWN");
   }
 }
