@@ -1,5 +1,6 @@
 package io.abcstream.jobs.config;
 
+import io.abcstream.model.image.ImageDecoder;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
@@ -82,10 +83,10 @@ public final class JobOptions {
       ConfigOptions.key("embed.timeout").durationType().defaultValue(Duration.ofMinutes(2))
           .withDescription("A request still unfinished after this goes to the DLQ as TIMEOUT.");
   public static final ConfigOption<Long> MAX_IMAGE_PIXELS =
-      ConfigOptions.key("embed.max-image-pixels").longType().defaultValue(89_478_485L)
+      ConfigOptions.key("embed.max-image-pixels").longType().defaultValue(ImageDecoder.PILLOW_MAX_IMAGE_PIXELS)
           .withDescription("Header pixel limit checked before decoding (Pillow's MAX_IMAGE_PIXELS).");
   public static final ConfigOption<Long> DECODE_PIXEL_BUDGET =
-      ConfigOptions.key("embed.decode-pixel-budget").longType().defaultValue(2 * 89_478_485L)
+      ConfigOptions.key("embed.decode-pixel-budget").longType().defaultValue(2 * ImageDecoder.PILLOW_MAX_IMAGE_PIXELS)
           .withDescription("Source pixels decoded at once per operator instance (~8 bytes each); bounds decode memory.");
   public static final ConfigOption<Integer> MAX_INSTRUCTIONS =
       ConfigOptions.key("embed.max-instructions").intType().defaultValue(32)

@@ -1,6 +1,7 @@
 package io.abcstream.operators.embed;
 
 import io.abcstream.connectors.fetch.FetchConfig;
+import io.abcstream.model.image.ImageDecoder;
 import io.abcstream.operators.batching.BatchingConfig;
 import io.abcstream.schemas.codec.RecordCodec;
 import java.io.Serializable;
@@ -61,10 +62,9 @@ public final class EmbeddingOperatorConfig implements Serializable {
     private FetchConfig fetch;
     private BatchingConfig batching;
     private int cpuThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
-    // Pillow's MAX_IMAGE_PIXELS: the reference refuses (warns, then errors at 2x) beyond it.
-    private long maxImagePixels = 89_478_485L;
+    private long maxImagePixels = ImageDecoder.PILLOW_MAX_IMAGE_PIXELS;
     // Two images at the pixel limit at once: ~1.4 GB of decode buffers at worst.
-    private long decodePixelBudget = 2 * 89_478_485L;
+    private long decodePixelBudget = 2 * ImageDecoder.PILLOW_MAX_IMAGE_PIXELS;
     private RecordCodec.Format inputFormat = RecordCodec.Format.AVRO;
 
     public Builder fetch(FetchConfig value) {
