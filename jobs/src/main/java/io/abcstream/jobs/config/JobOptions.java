@@ -87,7 +87,8 @@ public final class JobOptions {
           .withDescription("Header pixel limit checked before decoding (Pillow's MAX_IMAGE_PIXELS).");
   public static final ConfigOption<Long> DECODE_PIXEL_BUDGET =
       ConfigOptions.key("embed.decode-pixel-budget").longType().defaultValue(2 * ImageDecoder.PILLOW_MAX_IMAGE_PIXELS)
-          .withDescription("Source pixels decoded at once per operator instance (~8 bytes each); bounds decode memory.");
+          .withDescription("Source pixels decoded at once per operator instance (~8 bytes each when decoded whole;"
+              + " streamed JPEG rows hold far less but count their header pixels); bounds decode memory.");
   public static final ConfigOption<Integer> MAX_INSTRUCTIONS =
       ConfigOptions.key("embed.max-instructions").intType().defaultValue(32)
           .withDescription("Most instructions per request.");

@@ -4,7 +4,9 @@ import java.util.concurrent.Semaphore;
 
 /**
  * Caps the pixels being decoded at once across an operator's CPU pool, so a burst of large images
- * cannot exhaust the TaskManager heap (a decode holds about 8 bytes per source pixel). An image
+ * cannot exhaust the TaskManager heap. A whole-image decode (every format but JPEG, and JPEG without
+ * the native decoder or the Vector API) holds about 8 bytes per source pixel; a JPEG whose rows
+ * stream through the resize holds far less, but still reserves its header pixels here. An image
  * larger than the whole budget still runs, alone.
  */
 final class DecodeBudget {

@@ -63,7 +63,7 @@ public final class EmbeddingOperatorConfig implements Serializable {
     private BatchingConfig batching;
     private int cpuThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
     private long maxImagePixels = ImageDecoder.PILLOW_MAX_IMAGE_PIXELS;
-    // Two images at the pixel limit at once: ~1.4 GB of decode buffers at worst.
+    // Two whole-image decodes at the pixel limit at once: ~1.4 GB of decode buffers at worst.
     private long decodePixelBudget = 2 * ImageDecoder.PILLOW_MAX_IMAGE_PIXELS;
     private RecordCodec.Format inputFormat = RecordCodec.Format.AVRO;
 
