@@ -53,20 +53,6 @@ public final class BulkItemClassifier {
           "cluster_block_exception",
           "invalid_alias_name_exception");
 
-  // Per-document rejections: the document itself does not fit the mapping.
-  private static final Set<String> DEAD_LETTER_TYPES =
-      Set.of(
-          "mapper_parsing_exception",
-          "document_parsing_exception",
-          "strict_dynamic_mapping_exception",
-          "illegal_argument_exception",
-          "parsing_exception",
-          "x_content_parse_exception",
-          "json_parse_exception",
-          "mapper_exception",
-          "version_conflict_engine_exception",
-          "document_missing_exception");
-
   private BulkItemClassifier() {}
 
   /**
@@ -101,13 +87,10 @@ public final class BulkItemClassifier {
     if (status >= 500) {
       return Decision.RETRY; // 502/503/504 and other server-side trouble; bounded by the retry policy
     }
-    if (type != null && DEAD_LETTER_TYPES.contains(type)) {
-      return Decision.DEAD_LETTER;
-    }
-    if (status >= 400) {
-      return Decision.DEAD_LETTER; // other 4xx concern this document only
-    }
-    // An error with a status we do not know: never drop it silently, never loop on it.
+    // What is left concerns this document only: it does not fit the mapping (mapper_parsing_exception,
+    // document_parsing_exception, strict_dynamic_mapping_exception, illegal_argument_exception...),
+    // a version conflict, any other 4xx, or a status we do not know: never drop it silently, never
+    // loop on it.
     return Decision.DEAD_LETTER;
   }
 
