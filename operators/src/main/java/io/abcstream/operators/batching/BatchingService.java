@@ -232,7 +232,6 @@ public final class BatchingService {
     final java.util.concurrent.atomic.LongAdder queueNanos = new java.util.concurrent.atomic.LongAdder();
     private final long createdNanos = System.nanoTime();
     private volatile int lastBatchSize;
-    private volatile long lastModelNanos;
 
     void recordBatch(int size, long real, long padded, long nanos) {
       batches.incrementAndGet();
@@ -241,7 +240,6 @@ public final class BatchingService {
       paddedTokens.addAndGet(padded);
       busyNanos.addAndGet(nanos);
       lastBatchSize = size;
-      lastModelNanos = nanos;
     }
 
     public long batches() {
@@ -254,10 +252,6 @@ public final class BatchingService {
 
     public int lastBatchSize() {
       return lastBatchSize;
-    }
-
-    public long lastModelMillis() {
-      return lastModelNanos / 1_000_000;
     }
 
     /** Share of computed tokens that were padding, over the service's life. */
