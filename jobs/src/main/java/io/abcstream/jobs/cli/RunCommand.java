@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
     })
 final class RunCommand implements Callable<Integer> {
 
-  @Option(names = "--config", description = "job YAML (see jobs/src/main/resources/job.example.yaml)")
+  @Option(names = "--config", description = "job YAML (every key with its default: config/job.example.yaml)")
   Path config;
 
   @Option(names = "-D", description = "override a config key: -D kafka.input-topic=x (repeatable)")
