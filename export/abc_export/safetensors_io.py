@@ -91,19 +91,6 @@ def read_checkpoint_dir(folder: str, digests: Dict[str, str] = None) -> "Ordered
     return out
 
 
-def weight_files(folder: str) -> List[str]:
-    """The weight files of a HF folder, in a stable order (for hashing)."""
-    index = os.path.join(folder, "model.safetensors.index.json")
-    if os.path.exists(index):
-        with open(index) as f:
-            wm = json.load(f)["weight_map"]
-        return [os.path.join(folder, fn) for fn in sorted(set(wm.values()))]
-    single = os.path.join(folder, "model.safetensors")
-    if os.path.exists(single):
-        return [single]
-    return [os.path.join(folder, fn) for fn in sorted(os.listdir(folder)) if fn.endswith(".safetensors")]
-
-
 _DT_NAME = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.int64: "I64",
             torch.int32: "I32"}
 
