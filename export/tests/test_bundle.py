@@ -42,6 +42,7 @@ def test_export_load_run_matches_reference(ck, ld, tmp_path, fake_tokenizer):
     imgs = [(pv[16:], grid[1:]), (pv[:16], grid[:1]), (None, None)]
     for b, r in enumerate(rows):
         want = reference.embed(ld, torch.tensor(r), imgs[b][0], imgs[b][1], b == 1)
+        assert out_v[b].shape == want.shape
         assert (out_v[b] - want).abs().max() < 2e-5
 
 
@@ -66,6 +67,7 @@ def test_other_seed_and_dims_bf16_mrope(tmp_path, fake_tokenizer):
     v = lang(torch.tensor([r]), torch.ones(1, len(r), dtype=torch.int64), vis(pv, grid), grid,
              torch.tensor([0]), torch.tensor([1.0]))
     want = reference.embed(ld, torch.tensor(r), pv, grid, True, "mrope")
+    assert v[0].shape == want.shape
     assert (v[0] - want).abs().max() < 2e-5
 
 
@@ -151,6 +153,7 @@ def test_tiny_bundle_matches_goldens(goldens):
                torch.tensor([names.index(c["image"]) if "image" in c else -1 for c in cases]),
                torch.tensor([1.0 if c["instruct"] else 0.0 for c in cases]))
     want = torch.tensor([c["vector"] for c in cases])
+    assert out.shape == want.shape
     assert (out - want).abs().max() < 1e-5
     # the golden set exercises what it should
     modes = {c["mode"] for c in cases}

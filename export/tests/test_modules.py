@@ -80,6 +80,7 @@ def test_scripted_equals_eager_and_reference(ld, mods, scripted, positions):
     f_s = svm(PV, grid)
     assert torch.equal(f_e, f_s)
     f_r = torch.cat([reference.vision(ld, pix_of(i), grid[i:i + 1]) for i in range(len(GRIDS))])
+    assert f_r.shape == f_s.shape
     assert (f_s - f_r).abs().max() < 1e-5
     assert f_s.shape == (sum(t * h * w for t, h, w in GRIDS) // 4, ld.cfg.text.hidden_size)
 
@@ -91,6 +92,7 @@ def test_scripted_equals_eager_and_reference(ld, mods, scripted, positions):
     for b, (r, i, on) in enumerate(ROWS):
         ref = reference.embed(ld, torch.tensor(r), pix_of(i) if i >= 0 else None,
                               grid[i:i + 1] if i >= 0 else None, on == 1.0, positions)
+        assert ref.shape == o_s[b].shape, (positions, b)
         assert (ref - o_s[b]).abs().max() < 2e-5, (positions, b)
         # alone (no padding, only this image passed)
         alone = slms[positions](torch.tensor([r]), torch.ones(1, len(r), dtype=torch.int64),
