@@ -12,6 +12,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
+import org.apache.hc.core5.http.ConnectionClosedException;
+import org.apache.hc.core5.http.HttpException;
 
 /** The one pure decision table: HTTP status or exception → success, redirect, retry or fail (with the kind). */
 public final class FetchErrorClassifier {
@@ -89,11 +91,10 @@ public final class FetchErrorClassifier {
         if (e instanceof SocketException || e instanceof EOFException) {
             return Decision.retry(FetchException.Kind.FAILED, "connection error: " + describe(e));
         }
-        if (isClass(e, "org.apache.hc.core5.http.ConnectionClosedException")) {
+        if (e instanceof ConnectionClosedException) {
             return Decision.retry(FetchException.Kind.FAILED, "connection closed: " + describe(e));
         }
-        if (isClass(e, "org.apache.hc.core5.http.ProtocolException")
-                || isClass(e, "org.apache.hc.core5.http.HttpException")) {
+        if (e instanceof HttpException) { // ProtocolException included
             return Decision.fail(FetchException.Kind.FAILED, "protocol error: " + describe(e));
         }
         if (e instanceof CancellationException) {
@@ -111,15 +112,6 @@ public final class FetchErrorClassifier {
             e = e.getCause();
         }
         return e;
-    }
-
-    private static boolean isClass(Throwable e, String name) {
-        for (Class<?> c = e.getClass(); c != null; c = c.getSuperclass()) {
-            if (c.getName().equals(name)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static String describe(Throwable e) {
