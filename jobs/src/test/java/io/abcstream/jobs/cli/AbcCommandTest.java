@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -18,7 +19,12 @@ class AbcCommandTest {
     int code = cli.execute("--help");
 
     assertThat(code).isZero();
-    assertThat(out.toString()).contains("stack", "export", "demo");
+    // Every command the README documents, each on its own line of the command list.
+    for (String command : List.of("demo", "run", "embed", "search", "export", "produce", "dlq", "stack")) {
+      assertThat(out.toString()).containsPattern("(?m)^\\s+" + command + "\\s");
+    }
+    assertThat(cli.getSubcommands().keySet())
+        .containsExactlyInAnyOrder("demo", "run", "embed", "search", "export", "produce", "dlq", "stack", "help");
   }
 
   @Test
