@@ -68,9 +68,13 @@ final class TestImages {
         return sha256(b);
     }
 
+    /** Largest per-sample difference; arrays of different lengths are a failure, not a partial comparison. */
     static int maxAbsDiff(byte[] a, byte[] b) {
+        if (a.length != b.length) {
+            throw new AssertionError("sample arrays differ in length: " + a.length + " vs " + b.length);
+        }
         int max = 0;
-        for (int i = 0; i < Math.min(a.length, b.length); i++) {
+        for (int i = 0; i < a.length; i++) {
             max = Math.max(max, Math.abs((a[i] & 0xFF) - (b[i] & 0xFF)));
         }
         return max;

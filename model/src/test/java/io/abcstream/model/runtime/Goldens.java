@@ -131,6 +131,9 @@ public final class Goldens {
     }
 
     public static double cosine(float[] a, float[] b) {
+        if (a.length != b.length) {
+            throw new AssertionError("vectors differ in length: " + a.length + " vs " + b.length);
+        }
         double d = 0;
         double na = 0;
         double nb = 0;
@@ -142,7 +145,11 @@ public final class Goldens {
         return d / Math.sqrt(na * nb);
     }
 
+    /** Largest per-element difference; vectors of different lengths are a failure, not a partial comparison. */
     public static double maxAbsDiff(float[] a, float[] b) {
+        if (a.length != b.length) {
+            throw new AssertionError("vectors differ in length: " + a.length + " vs " + b.length);
+        }
         double m = 0;
         for (int i = 0; i < a.length; i++) {
             m = Math.max(m, Math.abs((double) a[i] - b[i]));
