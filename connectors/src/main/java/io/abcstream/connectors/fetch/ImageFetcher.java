@@ -79,6 +79,7 @@ public final class ImageFetcher implements AutoCloseable {
     private final ThreadPoolExecutor blocking;
     private final ScheduledExecutorService scheduler;
     private final CloseableHttpAsyncClient http;
+    private final RequestConfig requestConfig;
     private final DoubleSupplier random;
     private final Set<Task> inFlight = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -97,6 +98,10 @@ public final class ImageFetcher implements AutoCloseable {
         ScheduledThreadPoolExecutor sched = new ScheduledThreadPoolExecutor(1, daemon("abc-fetch-timer"));
         sched.setRemoveOnCancelPolicy(true);
         this.scheduler = sched;
+        this.requestConfig = RequestConfig.custom()
+                .setResponseTimeout(Timeout.of(config.attemptTimeout()))
+                .setConnectionRequestTimeout(Timeout.of(config.attemptTimeout()))
+                .build();
         this.http = createHttpClient(config);
         this.http.start();
     }
@@ -363,10 +368,7 @@ public final class ImageFetcher implements AutoCloseable {
             BasicHttpRequest request = new BasicHttpRequest(Method.GET, uri);
             request.setHeader("Accept", "image/*,*/*;q=0.8");
             HttpClientContext ctx = HttpClientContext.create();
-            ctx.setRequestConfig(RequestConfig.custom()
-                    .setResponseTimeout(Timeout.of(config.attemptTimeout()))
-                    .setConnectionRequestTimeout(Timeout.of(config.attemptTimeout()))
-                    .build());
+            ctx.setRequestConfig(requestConfig);
             AtomicReference<Boolean> timedOut = new AtomicReference<>(false);
             FutureCallback<LimitedBodyConsumer.Outcome> callback = new FutureCallback<>() {
                 @Override
