@@ -72,7 +72,8 @@ public final class EmbeddingPipeline {
     return modelVersion;
   }
 
-  public CompletableFuture<List<EmbeddingOutcome>> embed(SourcedRequest sourced, StageListener stages) {
+  public CompletableFuture<List<EmbeddingOutcome>> embed(SourcedRequest sourced, StageListener listener) {
+    StageTracker stages = new StageTracker(listener);
     ImageEmbeddingRequest request = sourced.getRequest();
     long start = System.nanoTime();
     stages.entered(FailureStage.FETCH);
@@ -96,9 +97,26 @@ public final class EmbeddingPipeline {
         .thenComposeAsync(image -> embedRows(sourced, image, stages), cpu)
         .exceptionally(
             error -> {
-              StageFailure f = EmbeddingFailureClassifier.classify(error, FailureStage.FETCH);
+              // A failure without a stage of its own (a bug) is labelled by the stage it happened in.
+              StageFailure f = EmbeddingFailureClassifier.classify(error, stages.current);
               return List.of(failure(sourced, null, f));
             });
+  }
+
+  /** Passes stage changes on and remembers the latest, for failures that carry no stage. */
+  private static final class StageTracker implements StageListener {
+    private final StageListener listener;
+    private volatile FailureStage current = FailureStage.FETCH;
+
+    StageTracker(StageListener listener) {
+      this.listener = listener;
+    }
+
+    @Override
+    public void entered(FailureStage stage) {
+      current = stage;
+      listener.entered(stage);
+    }
   }
 
   /** Header first (cheap, and rejects bombs), then the full decode once its pixels fit the budget. */

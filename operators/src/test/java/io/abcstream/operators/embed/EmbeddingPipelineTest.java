@@ -147,6 +147,44 @@ class EmbeddingPipelineTest {
     assertThat(f.getErrorClass()).isEqualTo(ErrorClass.FETCH_FORBIDDEN);
   }
 
+  @Test
+  void anUnexpectedFailureIsLabelledByTheStageItHappenedIn() throws Exception {
+    PipelineMetrics brokenDecodeMetric =
+        new PipelineMetrics() {
+          @Override
+          public void fetchNanos(long nanos) {}
+
+          @Override
+          public void decodeNanos(long nanos) {
+            throw new IllegalStateException("bug after the decode");
+          }
+
+          @Override
+          public void modelNanos(long nanos) {}
+        };
+    EmbeddingPipeline broken =
+        new EmbeddingPipeline(
+            fetcher,
+            ImageDecoder.defaults(),
+            Embedder.preprocessorFor(lease.service().model().manifest()),
+            lease.service(),
+            cpu,
+            RecordCodec.of(RecordCodec.Format.AVRO, ImageEmbeddingRequest.class),
+            brokenDecodeMetric,
+            100_000_000L);
+    List<FailureStage> entered = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+    List<EmbeddingOutcome> outcomes =
+        broken.embed(sourced(ByteBuffer.wrap(png), "x"), entered::add).get(120, TimeUnit.SECONDS);
+
+    assertThat(entered).containsExactly(FailureStage.FETCH, FailureStage.IMAGE);
+    assertThat(failures(outcomes)).singleElement().satisfies(f -> {
+      assertThat(f.getStage()).isEqualTo(FailureStage.IMAGE);
+      assertThat(f.getErrorClass()).isEqualTo(ErrorClass.UNKNOWN);
+      assertThat(f.getMessage()).contains("bug after the decode");
+    });
+  }
+
   private static List<EmbeddingOutcome> run(SourcedRequest request) throws Exception {
     return pipeline.embed(request, stage -> {}).get(120, TimeUnit.SECONDS);
   }
