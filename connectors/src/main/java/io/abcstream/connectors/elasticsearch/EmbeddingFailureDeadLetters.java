@@ -24,6 +24,9 @@ public final class EmbeddingFailureDeadLetters {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_MESSAGE_CHARS = 4000;
+  // Thread-safe (SingleObjectCodec synchronises its writer); built once instead of per dead letter.
+  private static final SingleObjectCodec<ImageEmbeddingRequest> REQUESTS =
+      SingleObjectCodec.forClass(ImageEmbeddingRequest.class);
 
   private EmbeddingFailureDeadLetters() {}
 
@@ -79,7 +82,7 @@ public final class EmbeddingFailureDeadLetters {
         // an unparsable event time is left out; the replay uses the Kafka timestamp
       }
     }
-    return SingleObjectCodec.forClass(ImageEmbeddingRequest.class).encode(request.build());
+    return REQUESTS.encode(request.build());
   }
 
   private static JsonNode parse(byte[] source) {
