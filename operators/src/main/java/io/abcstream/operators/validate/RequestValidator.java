@@ -55,11 +55,9 @@ public final class RequestValidator implements Serializable {
               sourced.getMalformedReason() == null ? "undecodable record" : sourced.getMalformedReason()));
       return new ValidationResult(null, rejections);
     }
-    String whole = checkRequest(request);
+    RequestRejection whole = checkRequest(request);
     if (whole != null) {
-      ErrorClass errorClass =
-          whole.startsWith(TOO_LARGE) ? ErrorClass.IMAGE_TOO_LARGE : ErrorClass.INVALID_REQUEST;
-      rejections.add(new RequestRejection(FailureStage.VALIDATE, errorClass, null, whole));
+      rejections.add(whole);
       return new ValidationResult(null, rejections);
     }
     // Duplicates would embed twice into the same document id: keep the first.
@@ -83,38 +81,45 @@ public final class RequestValidator implements Serializable {
     return new ValidationResult(accepted, rejections);
   }
 
-  private static final String TOO_LARGE = "inline image too large";
-
-  private String checkRequest(ImageEmbeddingRequest request) {
+  /** The reason the whole request is rejected, or null. */
+  private RequestRejection checkRequest(ImageEmbeddingRequest request) {
     String id = request.getId();
     if (id == null || id.isBlank()) {
-      return "id is missing or blank";
+      return invalid("id is missing or blank");
     }
     if (id.length() > maxIdChars) {
-      return "id is " + id.length() + " characters, the limit is " + maxIdChars;
+      return invalid("id is " + id.length() + " characters, the limit is " + maxIdChars);
     }
     Object image = request.getImage();
     if (image == null) {
-      return "image is missing";
+      return invalid("image is missing");
     }
     if (image instanceof ByteBuffer) {
       int size = ((ByteBuffer) image).remaining();
       if (size == 0) {
-        return "inline image bytes are empty";
+        return invalid("inline image bytes are empty");
       }
       if (size > maxInlineBytes) {
-        return TOO_LARGE + ": " + size + " bytes, the limit is " + maxInlineBytes;
+        return new RequestRejection(
+            FailureStage.VALIDATE,
+            ErrorClass.IMAGE_TOO_LARGE,
+            null,
+            "inline image too large: " + size + " bytes, the limit is " + maxInlineBytes);
       }
     } else {
       String problem = checkUri(image.toString());
       if (problem != null) {
-        return problem;
+        return invalid(problem);
       }
     }
     if (request.getInstructions().size() > maxInstructions) {
-      return request.getInstructions().size() + " instructions, the limit is " + maxInstructions;
+      return invalid(request.getInstructions().size() + " instructions, the limit is " + maxInstructions);
     }
     return null;
+  }
+
+  private static RequestRejection invalid(String message) {
+    return new RequestRejection(FailureStage.VALIDATE, ErrorClass.INVALID_REQUEST, null, message);
   }
 
   private String checkUri(String text) {
