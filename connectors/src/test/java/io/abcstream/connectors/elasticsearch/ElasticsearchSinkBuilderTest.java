@@ -37,7 +37,9 @@ class ElasticsearchSinkBuilderTest {
     // The job graph carries configuration only: it serialises, and holds the env var's name, not a value.
     byte[] bytes = InstantiationUtil.serializeObject(sink);
     assertThat(new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1)).contains("ES_PASSWORD");
-    assertThat((Object) InstantiationUtil.deserializeObject(bytes, getClass().getClassLoader())).isNotNull();
+    ElasticsearchSink<String> copy = InstantiationUtil.deserializeObject(bytes, getClass().getClassLoader());
+    assertThat(copy.retryPolicy().maxAttempts()).isEqualTo(4);
+    assertThat(copy.retryPolicy().exhaustedAction()).isEqualTo(RetryPolicy.ExhaustedAction.DEAD_LETTER);
   }
 
   @Test
