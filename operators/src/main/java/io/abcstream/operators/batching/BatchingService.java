@@ -136,6 +136,10 @@ public final class BatchingService {
         if (batch.isEmpty()) {
           return;
         }
+        long taken = System.nanoTime();
+        for (Pending p : batch) {
+          stats.recordQueued(taken - p.enqueuedNanos);
+        }
         runIsolating(model, batch);
       }
     } catch (InterruptedException e) {
@@ -155,7 +159,6 @@ public final class BatchingService {
       inputs.add(p.input);
       longest = Math.max(longest, p.length());
       real += p.length();
-      stats.queueNanos.add(start - p.enqueuedNanos);
     }
     List<float[]> vectors;
     try {
@@ -230,6 +233,7 @@ public final class BatchingService {
     final AtomicLong busyNanos = new AtomicLong();
     final AtomicLong failedBatches = new AtomicLong();
     final java.util.concurrent.atomic.LongAdder queueNanos = new java.util.concurrent.atomic.LongAdder();
+    final java.util.concurrent.atomic.LongAdder queuedItems = new java.util.concurrent.atomic.LongAdder();
     private final long createdNanos = System.nanoTime();
     private volatile int lastBatchSize;
 
@@ -240,6 +244,12 @@ public final class BatchingService {
       paddedTokens.addAndGet(padded);
       busyNanos.addAndGet(nanos);
       lastBatchSize = size;
+    }
+
+    /** Once per item, when a worker takes it: the split-and-retry of a failed batch is not queueing. */
+    void recordQueued(long nanos) {
+      queueNanos.add(nanos);
+      queuedItems.increment();
     }
 
     public long batches() {
@@ -272,7 +282,7 @@ public final class BatchingService {
 
     /** Mean time items waited in the queue, in milliseconds. */
     public double meanQueueMillis() {
-      long n = items.get();
+      long n = queuedItems.sum();
       return n == 0 ? 0.0 : queueNanos.sum() / 1e6 / n;
     }
   }

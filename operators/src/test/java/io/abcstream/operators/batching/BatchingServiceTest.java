@@ -88,6 +88,8 @@ class BatchingServiceTest {
         assertThat(cosine(good.get(i).get(60, TimeUnit.SECONDS), single)).isGreaterThan(0.99999);
       }
       assertThat(service.stats().failedBatches()).isGreaterThanOrEqualTo(1);
+      // Queue time is sampled once per item, not again for each half of a split batch.
+      assertThat(service.stats().queuedItems.sum()).isEqualTo(good.size() + 1);
     }
   }
 
