@@ -59,16 +59,7 @@ class EmbeddingPipelineTest {
                 .build());
     fetcher = ImageFetcher.create(FetchConfig.builder().fileRoots(List.of(root.toString())).build());
     cpu = Executors.newFixedThreadPool(2);
-    pipeline =
-        new EmbeddingPipeline(
-            fetcher,
-            ImageDecoder.defaults(),
-            Embedder.preprocessorFor(lease.service().model().manifest()),
-            lease.service(),
-            cpu,
-            RecordCodec.of(RecordCodec.Format.AVRO, ImageEmbeddingRequest.class),
-            PipelineMetrics.NONE,
-            100_000_000L);
+    pipeline = pipeline(PipelineMetrics.NONE);
     reference = Embedder.open(bundle, "cpu");
   }
 
@@ -162,16 +153,7 @@ class EmbeddingPipelineTest {
           @Override
           public void modelNanos(long nanos) {}
         };
-    EmbeddingPipeline broken =
-        new EmbeddingPipeline(
-            fetcher,
-            ImageDecoder.defaults(),
-            Embedder.preprocessorFor(lease.service().model().manifest()),
-            lease.service(),
-            cpu,
-            RecordCodec.of(RecordCodec.Format.AVRO, ImageEmbeddingRequest.class),
-            brokenDecodeMetric,
-            100_000_000L);
+    EmbeddingPipeline broken = pipeline(brokenDecodeMetric);
     List<FailureStage> entered = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
     List<EmbeddingOutcome> outcomes =
@@ -183,6 +165,18 @@ class EmbeddingPipelineTest {
       assertThat(f.getErrorClass()).isEqualTo(ErrorClass.UNKNOWN);
       assertThat(f.getMessage()).contains("bug after the decode");
     });
+  }
+
+  private static EmbeddingPipeline pipeline(PipelineMetrics metrics) {
+    return new EmbeddingPipeline(
+        fetcher,
+        ImageDecoder.defaults(),
+        Embedder.preprocessorFor(lease.service().model().manifest()),
+        lease.service(),
+        cpu,
+        RecordCodec.of(RecordCodec.Format.AVRO, ImageEmbeddingRequest.class),
+        metrics,
+        100_000_000L);
   }
 
   private static List<EmbeddingOutcome> run(SourcedRequest request) throws Exception {
