@@ -94,7 +94,8 @@ class AddressPolicyTest {
         assertThat(p.isHostAllowListed("cdn.internal")).isFalse();
         assertThat(p.isHostAllowListed("evilcdn.internal")).isFalse();
         assertThatThrownBy(() -> p.check("other.internal", List.of(ip("10.0.0.5"))))
-                .isInstanceOf(FetchException.class);
+                .isInstanceOfSatisfying(FetchException.class,
+                        e -> assertThat(e.kind()).isEqualTo(FetchException.Kind.FORBIDDEN));
     }
 
     @Test
