@@ -3,6 +3,7 @@ package io.abcstream.jobs.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.abcstream.model.image.ImageDecoder;
 import io.abcstream.model.image.ImageException;
 import io.abcstream.model.runtime.Embedder;
 import io.abcstream.model.runtime.Embedding;
@@ -108,7 +109,8 @@ final class EmbedCommand implements Callable<Integer> {
         throw new IllegalArgumentException(image + ": HTTP " + response.statusCode());
       }
       try (InputStream in = response.body()) {
-        return in.readNBytes(64 << 20);
+        // One byte past the decoder's limit, so an oversized body is reported as too large, not as truncated.
+        return in.readNBytes((int) ImageDecoder.DEFAULT_MAX_BYTES + 1);
       }
     }
     Path path = image.startsWith("file:") ? Paths.get(URI.create(image)) : Paths.get(image);

@@ -1,6 +1,7 @@
 package io.abcstream.jobs.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -51,6 +52,34 @@ class AbcCommandTest {
     assertThat(err.toString())
         .startsWith("abc embed: no such file: /nonexistent.png")
         .doesNotContain("\tat ");
+  }
+
+  @Test
+  void anImageUrlOverTheByteLimitIsReadPastItSoTheDecoderSaysTooLarge() throws Exception {
+    long limit = io.abcstream.model.image.ImageDecoder.DEFAULT_MAX_BYTES;
+    com.sun.net.httpserver.HttpServer server =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/big.jpg", exchange -> {
+      exchange.sendResponseHeaders(200, 0);
+      byte[] chunk = new byte[1 << 20];
+      try (java.io.OutputStream body = exchange.getResponseBody()) {
+        for (long sent = 0; sent <= limit; sent += chunk.length) {
+          body.write(chunk);
+        }
+      } catch (java.io.IOException e) {
+        // the client stopped reading: expected
+      }
+    });
+    server.start();
+    try {
+      byte[] read = EmbedCommand.readImage("http://127.0.0.1:" + server.getAddress().getPort() + "/big.jpg");
+      assertThat((long) read.length).isEqualTo(limit + 1);
+      assertThatThrownBy(() -> io.abcstream.model.image.ImageDecoder.defaults().decode(read))
+          .isInstanceOf(io.abcstream.model.image.ImageException.class)
+          .hasMessageContaining("limit is " + limit);
+    } finally {
+      server.stop(0);
+    }
   }
 
   @Test
