@@ -1,6 +1,8 @@
 package io.abcstream.jobs.config;
 
-import io.abcstream.model.image.ImageDecoder;
+import io.abcstream.operators.batching.BatchingConfig;
+import io.abcstream.operators.embed.EmbeddingOperatorConfig;
+import io.abcstream.operators.validate.RequestValidator;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
@@ -57,24 +59,24 @@ public final class JobOptions {
           .withDescription("One inference worker per device: cpu or cuda:N.");
   public static final ConfigOption<Integer> INFERENCE_THREADS =
       ConfigOptions.key("model.cpu-inference-threads").intType()
-          .defaultValue(Math.max(1, Runtime.getRuntime().availableProcessors() / 2))
+          .defaultValue(BatchingConfig.DEFAULT_INFERENCE_THREADS)
           .withDescription("libtorch threads per CPU inference worker (0 = all cores); GPUs ignore it.");
   public static final ConfigOption<Integer> MAX_INSTRUCTION_TOKENS =
-      ConfigOptions.key("model.max-instruction-tokens").intType().defaultValue(512)
+      ConfigOptions.key("model.max-instruction-tokens").intType().defaultValue(BatchingConfig.DEFAULT_MAX_INSTRUCTION_TOKENS)
           .withDescription("Instructions with more tokens go to the DLQ as INSTRUCTION_TOO_LONG.");
   public static final ConfigOption<Integer> BATCH_MAX_ITEMS =
-      ConfigOptions.key("batch.max-items").intType().defaultValue(32)
+      ConfigOptions.key("batch.max-items").intType().defaultValue(BatchingConfig.DEFAULT_MAX_ITEMS)
           .withDescription("Most rows per model batch.");
   public static final ConfigOption<Integer> BATCH_MAX_TOKENS =
-      ConfigOptions.key("batch.max-tokens").intType().defaultValue(32_768)
+      ConfigOptions.key("batch.max-tokens").intType().defaultValue(BatchingConfig.DEFAULT_MAX_TOKENS)
           .withDescription("Most padded tokens (rows x longest row) per batch.");
   public static final ConfigOption<Duration> BATCH_MAX_WAIT =
-      ConfigOptions.key("batch.max-wait").durationType().defaultValue(Duration.ofMillis(20))
+      ConfigOptions.key("batch.max-wait").durationType().defaultValue(BatchingConfig.DEFAULT_MAX_WAIT)
           .withDescription("How long the oldest row waits for companions.");
 
   // ---- Embedding operator
   public static final ConfigOption<Integer> CPU_THREADS =
-      ConfigOptions.key("embed.cpu-threads").intType().defaultValue(Math.max(1, Runtime.getRuntime().availableProcessors()))
+      ConfigOptions.key("embed.cpu-threads").intType().defaultValue(EmbeddingOperatorConfig.DEFAULT_CPU_THREADS)
           .withDescription("Threads for decode, preprocessing and tokenization per operator instance.");
   public static final ConfigOption<Integer> CAPACITY =
       ConfigOptions.key("embed.capacity").intType().defaultValue(64)
@@ -83,13 +85,13 @@ public final class JobOptions {
       ConfigOptions.key("embed.timeout").durationType().defaultValue(Duration.ofMinutes(2))
           .withDescription("A request still unfinished after this goes to the DLQ as TIMEOUT.");
   public static final ConfigOption<Long> MAX_IMAGE_PIXELS =
-      ConfigOptions.key("embed.max-image-pixels").longType().defaultValue(ImageDecoder.PILLOW_MAX_IMAGE_PIXELS)
+      ConfigOptions.key("embed.max-image-pixels").longType().defaultValue(EmbeddingOperatorConfig.DEFAULT_MAX_IMAGE_PIXELS)
           .withDescription("Header pixel limit checked before decoding (Pillow's MAX_IMAGE_PIXELS).");
   public static final ConfigOption<Long> DECODE_PIXEL_BUDGET =
-      ConfigOptions.key("embed.decode-pixel-budget").longType().defaultValue(2 * ImageDecoder.PILLOW_MAX_IMAGE_PIXELS)
+      ConfigOptions.key("embed.decode-pixel-budget").longType().defaultValue(EmbeddingOperatorConfig.DEFAULT_DECODE_PIXEL_BUDGET)
           .withDescription("Source pixels decoded at once per operator instance (~8 bytes each when decoded whole;"
               + " streamed JPEG rows hold far less but count their header pixels); bounds decode memory.");
   public static final ConfigOption<Integer> MAX_INSTRUCTIONS =
-      ConfigOptions.key("embed.max-instructions").intType().defaultValue(32)
+      ConfigOptions.key("embed.max-instructions").intType().defaultValue(RequestValidator.DEFAULT_MAX_INSTRUCTIONS)
           .withDescription("Most instructions per request.");
 }

@@ -10,6 +10,14 @@ public final class BatchingConfig implements Serializable {
 
   private static final long serialVersionUID = 1L;
 
+  public static final int DEFAULT_MAX_ITEMS = 32;
+  public static final int DEFAULT_MAX_TOKENS = 32_768;
+  public static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(20);
+  public static final int DEFAULT_MAX_INSTRUCTION_TOKENS = 512;
+  // libtorch's default (every core) oversubscribes a CPU that also decodes and preprocesses:
+  // measured ~30x slower small batches on 2 shared cores. Half the cores leaves room for both.
+  public static final int DEFAULT_INFERENCE_THREADS = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+
   private final String bundleDir;
   private final List<String> devices;
   private final int maxItems;
@@ -92,13 +100,11 @@ public final class BatchingConfig implements Serializable {
   public static final class Builder {
     private String bundleDir;
     private List<String> devices = List.of("cpu");
-    private int maxItems = 32;
-    private int maxTokens = 32_768;
-    private Duration maxWait = Duration.ofMillis(20);
-    private int maxInstructionTokens = 512;
-    // libtorch's default (every core) oversubscribes a CPU that also decodes and preprocesses:
-    // measured ~30x slower small batches on 2 shared cores. Half the cores leaves room for both.
-    private int inferenceThreads = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    private int maxItems = DEFAULT_MAX_ITEMS;
+    private int maxTokens = DEFAULT_MAX_TOKENS;
+    private Duration maxWait = DEFAULT_MAX_WAIT;
+    private int maxInstructionTokens = DEFAULT_MAX_INSTRUCTION_TOKENS;
+    private int inferenceThreads = DEFAULT_INFERENCE_THREADS;
 
     public Builder bundleDir(String value) {
       if (value == null || value.isBlank()) {

@@ -12,6 +12,11 @@ public final class EmbeddingOperatorConfig implements Serializable {
 
   private static final long serialVersionUID = 1L;
 
+  public static final int DEFAULT_CPU_THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
+  public static final long DEFAULT_MAX_IMAGE_PIXELS = ImageDecoder.PILLOW_MAX_IMAGE_PIXELS;
+  // Two whole-image decodes at the pixel limit at once: ~1.4 GB of decode buffers at worst.
+  public static final long DEFAULT_DECODE_PIXEL_BUDGET = 2 * ImageDecoder.PILLOW_MAX_IMAGE_PIXELS;
+
   private final FetchConfig fetch;
   private final BatchingConfig batching;
   private final int cpuThreads;
@@ -61,10 +66,9 @@ public final class EmbeddingOperatorConfig implements Serializable {
   public static final class Builder {
     private FetchConfig fetch;
     private BatchingConfig batching;
-    private int cpuThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
-    private long maxImagePixels = ImageDecoder.PILLOW_MAX_IMAGE_PIXELS;
-    // Two whole-image decodes at the pixel limit at once: ~1.4 GB of decode buffers at worst.
-    private long decodePixelBudget = 2 * ImageDecoder.PILLOW_MAX_IMAGE_PIXELS;
+    private int cpuThreads = DEFAULT_CPU_THREADS;
+    private long maxImagePixels = DEFAULT_MAX_IMAGE_PIXELS;
+    private long decodePixelBudget = DEFAULT_DECODE_PIXEL_BUDGET;
     private RecordCodec.Format inputFormat = RecordCodec.Format.AVRO;
 
     public Builder fetch(FetchConfig value) {

@@ -23,6 +23,8 @@ public final class RequestValidator implements Serializable {
 
   private static final long serialVersionUID = 1L;
 
+  public static final int DEFAULT_MAX_INSTRUCTIONS = 32;
+
   private final int maxIdChars;
   private final int maxInstructions;
   private final int maxInstructionChars;
@@ -177,7 +179,7 @@ public final class RequestValidator implements Serializable {
   /** Limits, allowed schemes and the model's reserved token strings. */
   public static final class Builder {
     private int maxIdChars = 512;
-    private int maxInstructions = 32;
+    private int maxInstructions = DEFAULT_MAX_INSTRUCTIONS;
     private int maxInstructionChars = 8 * 512;
     private long maxInlineBytes = 20L << 20;
     private Set<String> allowedSchemes = Set.of("https", "http", "data", "file", "s3", "gs", "hdfs");
