@@ -148,7 +148,7 @@ public final class EmbeddingJob {
         ElasticsearchSink.<ImageEmbedding>builder()
             .setConfiguration(conf)
             .setElementConverter(new DocumentConverter(plan.index()))
-            .setDeadLetterHandlerFactory(new KafkaDeadLetterHandlerFactory(kafka, dlqTopic, outputFormat))
+            .setDeadLetterHandlerFactory(new KafkaDeadLetterHandlerFactory(kafka, dlqTopic, outputFormat, inputFormat))
             .build();
     embeddings.sinkTo(esSink).uid("es-sink").name("elasticsearch: " + plan.alias());
 

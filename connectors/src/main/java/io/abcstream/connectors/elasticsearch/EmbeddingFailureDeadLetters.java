@@ -6,7 +6,7 @@ import io.abcstream.schemas.EmbeddingFailure;
 import io.abcstream.schemas.ErrorClass;
 import io.abcstream.schemas.FailureStage;
 import io.abcstream.schemas.ImageEmbeddingRequest;
-import io.abcstream.schemas.codec.SingleObjectCodec;
+import io.abcstream.schemas.codec.RecordCodec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -24,14 +24,15 @@ public final class EmbeddingFailureDeadLetters {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_MESSAGE_CHARS = 4000;
-  // Thread-safe (SingleObjectCodec synchronises its writer); built once instead of per dead letter.
-  private static final SingleObjectCodec<ImageEmbeddingRequest> REQUESTS =
-      SingleObjectCodec.forClass(ImageEmbeddingRequest.class);
 
   private EmbeddingFailureDeadLetters() {}
 
-  /** The failure record for {@code letter}; fields the document lacks stay null. */
-  public static EmbeddingFailure toEmbeddingFailure(DeadLetter letter, Instant failedAt) {
+  /**
+   * The failure record for {@code letter}; fields the document lacks stay null. The rebuilt request is
+   * encoded with {@code requests}, the input topic's codec, so a replay reads it like any other record.
+   */
+  public static EmbeddingFailure toEmbeddingFailure(
+      DeadLetter letter, Instant failedAt, RecordCodec<ImageEmbeddingRequest> requests) {
     IndexOperation op = letter.operation();
     JsonNode doc = parse(op.source());
     String requestId = text(doc, "request_id");
@@ -50,7 +51,7 @@ public final class EmbeddingFailureDeadLetters {
             .setAttempts(Math.max(1, letter.attempts()))
             .setFailedAt(failedAt)
             .setModelVersion(text(doc, "model_version"));
-    byte[] request = rebuildRequest(doc, requestId, instruction);
+    byte[] request = rebuildRequest(doc, requestId, instruction, requests);
     if (request != null) {
       failure.setOriginalKey(ByteBuffer.wrap(requestId.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
       failure.setOriginalValue(ByteBuffer.wrap(request));
@@ -58,8 +59,9 @@ public final class EmbeddingFailureDeadLetters {
     return failure.build();
   }
 
-  /** The request (Avro single-object encoding) that produces this document, or null when the document cannot tell. */
-  static byte[] rebuildRequest(JsonNode doc, String requestId, String instruction) {
+  /** The encoded request that produces this document, or null when the document cannot tell. */
+  static byte[] rebuildRequest(
+      JsonNode doc, String requestId, String instruction, RecordCodec<ImageEmbeddingRequest> requests) {
     String image = text(doc, "image_uri");
     if (doc == null || requestId == null || image == null) {
       return null;
@@ -82,7 +84,7 @@ public final class EmbeddingFailureDeadLetters {
         // an unparsable event time is left out; the replay uses the Kafka timestamp
       }
     }
-    return REQUESTS.encode(request.build());
+    return requests.encode(request.build());
   }
 
   private static JsonNode parse(byte[] source) {

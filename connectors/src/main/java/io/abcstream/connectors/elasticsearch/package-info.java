@@ -10,7 +10,7 @@
  *     ElasticsearchSink.<EmbeddingDocument>builder()
  *         .setConfiguration(conf)                       // elasticsearch.* options
  *         .setElementConverter((doc, ctx) -> IndexOperation.index(index.index(), doc.id(), doc.toJsonBytes()))
- *         .setDeadLetterHandlerFactory(new KafkaDeadLetterHandlerFactory(KafkaClientConfig.of(bootstrap), dlqTopic, Format.AVRO))
+ *         .setDeadLetterHandlerFactory(new KafkaDeadLetterHandlerFactory(KafkaClientConfig.of(bootstrap), dlqTopic, Format.AVRO, Format.AVRO))
  *         .build();
  * stream.sinkTo(sink).uid("es-sink").name("Elasticsearch");
  * }</pre>

@@ -5,6 +5,7 @@ import io.abcstream.connectors.elasticsearch.DeadLetterHandler;
 import io.abcstream.connectors.elasticsearch.DeadLetterHandlerFactory;
 import io.abcstream.connectors.elasticsearch.EmbeddingFailureDeadLetters;
 import io.abcstream.schemas.EmbeddingFailure;
+import io.abcstream.schemas.ImageEmbeddingRequest;
 import io.abcstream.schemas.codec.RecordCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -28,11 +29,19 @@ public final class KafkaDeadLetterHandlerFactory implements DeadLetterHandlerFac
   private final KafkaClientConfig kafka;
   private final String topic;
   private final RecordCodec.Format format;
+  private final RecordCodec.Format requestFormat;
 
-  public KafkaDeadLetterHandlerFactory(KafkaClientConfig kafka, String topic, RecordCodec.Format format) {
+  /**
+   * @param format the dead-letter topic's format
+   * @param requestFormat the input topic's format: the rebuilt request in {@code original_value} uses it, so a
+   *     replay to the input topic is read like any other record
+   */
+  public KafkaDeadLetterHandlerFactory(
+      KafkaClientConfig kafka, String topic, RecordCodec.Format format, RecordCodec.Format requestFormat) {
     this.kafka = Objects.requireNonNull(kafka, "kafka");
     this.topic = Objects.requireNonNull(topic, "topic");
     this.format = Objects.requireNonNull(format, "format");
+    this.requestFormat = Objects.requireNonNull(requestFormat, "requestFormat");
   }
 
   @Override
@@ -43,10 +52,11 @@ public final class KafkaDeadLetterHandlerFactory implements DeadLetterHandlerFac
     KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     RecordCodec<EmbeddingFailure> codec = RecordCodec.of(format, EmbeddingFailure.class);
+    RecordCodec<ImageEmbeddingRequest> requests = RecordCodec.of(requestFormat, ImageEmbeddingRequest.class);
     return new DeadLetterHandler() {
       @Override
       public CompletableFuture<Void> handle(DeadLetter deadLetter) {
-        EmbeddingFailure failure = EmbeddingFailureDeadLetters.toEmbeddingFailure(deadLetter, Instant.now());
+        EmbeddingFailure failure = EmbeddingFailureDeadLetters.toEmbeddingFailure(deadLetter, Instant.now(), requests);
         CompletableFuture<Void> sent = new CompletableFuture<>();
         byte[] key =
             failure.getRequestId() == null ? null : failure.getRequestId().getBytes(StandardCharsets.UTF_8);

@@ -132,7 +132,12 @@ class ElasticsearchSinkITCase {
     input.set(3, -3);
     ElasticsearchSink<Integer> sink =
         sinkBuilder(index + "-unused")
-            .setDeadLetterHandlerFactory(new io.abcstream.connectors.kafka.KafkaDeadLetterHandlerFactory(io.abcstream.connectors.kafka.KafkaClientConfig.of(stack.kafkaBootstrapServers()), topic, io.abcstream.schemas.codec.RecordCodec.Format.AVRO))
+            .setDeadLetterHandlerFactory(
+                new io.abcstream.connectors.kafka.KafkaDeadLetterHandlerFactory(
+                    io.abcstream.connectors.kafka.KafkaClientConfig.of(stack.kafkaBootstrapServers()),
+                    topic,
+                    io.abcstream.schemas.codec.RecordCodec.Format.AVRO,
+                    io.abcstream.schemas.codec.RecordCodec.Format.AVRO))
             .build();
 
     runJob(input, sink);

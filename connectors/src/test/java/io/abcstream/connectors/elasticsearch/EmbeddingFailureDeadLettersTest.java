@@ -6,6 +6,7 @@ import io.abcstream.schemas.EmbeddingFailure;
 import io.abcstream.schemas.ErrorClass;
 import io.abcstream.schemas.FailureStage;
 import io.abcstream.schemas.ImageEmbeddingRequest;
+import io.abcstream.schemas.codec.RecordCodec;
 import io.abcstream.schemas.codec.SingleObjectCodec;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -16,6 +17,10 @@ import org.junit.jupiter.api.Test;
 class EmbeddingFailureDeadLettersTest {
 
   private static final Instant NOW = Instant.parse("2026-01-02T03:04:05Z");
+  private static final RecordCodec<ImageEmbeddingRequest> AVRO =
+      RecordCodec.of(RecordCodec.Format.AVRO, ImageEmbeddingRequest.class);
+  private static final RecordCodec<ImageEmbeddingRequest> JSON =
+      RecordCodec.of(RecordCodec.Format.JSON, ImageEmbeddingRequest.class);
 
   @Test
   void mapsARejectedDocumentToAnIndexFailureWithAReplayableRequest() throws Exception {
@@ -27,7 +32,7 @@ class EmbeddingFailureDeadLettersTest {
                 + "\"model_version\":\"m1\",\"metadata\":{\"team\":\"vision\"},\"event_time\":1700000000000,\"embedding\":[1,2,3]}");
     DeadLetter letter = new DeadLetter(op, "different number of dimensions", "document_parsing_exception", 400, 1);
 
-    EmbeddingFailure failure = EmbeddingFailureDeadLetters.toEmbeddingFailure(letter, NOW);
+    EmbeddingFailure failure = EmbeddingFailureDeadLetters.toEmbeddingFailure(letter, NOW, AVRO);
 
     assertThat(failure.getStage()).isEqualTo(FailureStage.INDEX);
     assertThat(failure.getErrorClass()).isEqualTo(ErrorClass.INDEX_REJECTED);
@@ -53,7 +58,7 @@ class EmbeddingFailureDeadLettersTest {
   @Test
   void sourceThatIsNotJsonStillGivesAFailureWithoutRequest() {
     DeadLetter letter = new DeadLetter(IndexOperation.index("i", "d", "not json"), "failed to parse", "x_content_parse_exception", 400, 1);
-    EmbeddingFailure failure = EmbeddingFailureDeadLetters.toEmbeddingFailure(letter, NOW);
+    EmbeddingFailure failure = EmbeddingFailureDeadLetters.toEmbeddingFailure(letter, NOW, AVRO);
     assertThat(failure.getRequestId()).isNull();
     assertThat(failure.getOriginalValue()).isNull();
     assertThat(failure.getMessage().toString()).contains("x_content_parse_exception");
@@ -65,11 +70,26 @@ class EmbeddingFailureDeadLettersTest {
         new DeadLetter(
             IndexOperation.index("i", "d", "{\"request_id\":\"r\",\"image_uri\":\"data:image/png;base64,AA\",\"instruction\":null}"),
             "bad", "mapper_parsing_exception", 400, 2);
-    EmbeddingFailure failure = EmbeddingFailureDeadLetters.toEmbeddingFailure(letter, NOW);
+    EmbeddingFailure failure = EmbeddingFailureDeadLetters.toEmbeddingFailure(letter, NOW, AVRO);
     ImageEmbeddingRequest request = SingleObjectCodec.forClass(ImageEmbeddingRequest.class).decode(bytes(failure.getOriginalValue()));
     assertThat(request.getInstructions()).isEqualTo(List.of());
     assertThat(request.getMetadata()).isEqualTo(Map.of());
     assertThat(failure.getAttempts()).isEqualTo(2);
+  }
+
+  @Test
+  void theRebuiltRequestUsesTheInputTopicsFormat() throws Exception {
+    DeadLetter letter =
+        new DeadLetter(
+            IndexOperation.index("i", "d", "{\"request_id\":\"r-json\",\"image_uri\":\"https://x/j.png\",\"instruction\":\"which?\"}"),
+            "bad", "mapper_parsing_exception", 400, 1);
+    EmbeddingFailure failure = EmbeddingFailureDeadLetters.toEmbeddingFailure(letter, NOW, JSON);
+    byte[] value = bytes(failure.getOriginalValue());
+    assertThat(new String(value, java.nio.charset.StandardCharsets.UTF_8)).startsWith("{").contains("\"r-json\"");
+    ImageEmbeddingRequest request = JSON.decode(value);
+    assertThat(request.getId().toString()).isEqualTo("r-json");
+    assertThat(request.getImage().toString()).isEqualTo("https://x/j.png");
+    assertThat(request.getInstructions()).extracting(Object::toString).containsExactly("which?");
   }
 
   private static byte[] bytes(ByteBuffer buffer) {
