@@ -6,7 +6,6 @@ import io.abcstream.model.runtime.ModelException;
 import io.abcstream.model.text.ModelInputException;
 import io.abcstream.schemas.ErrorClass;
 import io.abcstream.schemas.FailureStage;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -49,9 +48,7 @@ public final class EmbeddingFailureClassifier {
 
   static Throwable unwrap(Throwable error) {
     Throwable e = error;
-    while ((e instanceof CompletionException || e instanceof ExecutionException)
-        && e.getCause() != null
-        && !(e instanceof CancellationException)) {
+    while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
       e = e.getCause();
     }
     return e;
