@@ -74,11 +74,6 @@ public final class KnnSearch implements AutoCloseable {
         .count();
   }
 
-  public long count(String index) throws IOException {
-    client.indices().refresh(r -> r.index(index));
-    return client.count(c -> c.index(index)).count();
-  }
-
   private static String text(ObjectNode doc, String field) {
     return doc == null || doc.get(field) == null || doc.get(field).isNull() ? null : doc.get(field).asText();
   }
