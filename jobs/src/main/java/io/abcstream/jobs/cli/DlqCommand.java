@@ -2,6 +2,7 @@ package io.abcstream.jobs.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.abcstream.jobs.config.JobOptions;
 import io.abcstream.jobs.dlq.DeadLetterFilter;
 import io.abcstream.jobs.dlq.DeadLetterReplayer;
 import io.abcstream.schemas.ErrorClass;
@@ -33,11 +34,11 @@ final class DlqCommand implements Runnable {
 
   /** Options shared by list and replay. */
   static final class Selection {
-    @Option(names = "--bootstrap", defaultValue = "${env:ABC_KAFKA_BOOTSTRAP:-127.0.0.1:9092}",
+    @Option(names = "--bootstrap", defaultValue = "${env:ABC_KAFKA_BOOTSTRAP:-" + JobOptions.DEFAULT_BOOTSTRAP_SERVERS + "}",
         description = "Kafka bootstrap servers (default ${DEFAULT-VALUE})")
     String bootstrap;
 
-    @Option(names = "--topic", defaultValue = "image-requests-dlq", description = "dead-letter topic (default ${DEFAULT-VALUE})")
+    @Option(names = "--topic", defaultValue = JobOptions.DEFAULT_DLQ_TOPIC, description = "dead-letter topic (default ${DEFAULT-VALUE})")
     String topic;
 
     @Option(names = "--format", defaultValue = "avro", description = "avro or json (default ${DEFAULT-VALUE})")
@@ -96,7 +97,7 @@ final class DlqCommand implements Runnable {
   static final class ReplayCommand implements Callable<Integer> {
     @Mixin Selection selection;
 
-    @Option(names = "--to", defaultValue = "image-requests", description = "input topic (default ${DEFAULT-VALUE})")
+    @Option(names = "--to", defaultValue = JobOptions.DEFAULT_INPUT_TOPIC, description = "input topic (default ${DEFAULT-VALUE})")
     String inputTopic;
 
     @Option(names = "--dry-run", description = "count what would be replayed, publish nothing")

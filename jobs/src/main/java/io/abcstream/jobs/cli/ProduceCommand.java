@@ -1,5 +1,6 @@
 package io.abcstream.jobs.cli;
 
+import io.abcstream.jobs.config.JobOptions;
 import io.abcstream.schemas.ImageEmbeddingRequest;
 import io.abcstream.schemas.codec.RecordCodec;
 import java.nio.ByteBuffer;
@@ -44,13 +45,13 @@ final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--meta", description = "metadata key=value (repeatable)")
   Map<String, String> metadata = new HashMap<>();
 
-  @Option(names = "--topic", defaultValue = "image-requests", description = "input topic (default ${DEFAULT-VALUE})")
+  @Option(names = "--topic", defaultValue = JobOptions.DEFAULT_INPUT_TOPIC, description = "input topic (default ${DEFAULT-VALUE})")
   String topic;
 
   @Option(names = "--format", defaultValue = "avro", description = "avro or json (default ${DEFAULT-VALUE})")
   String format;
 
-  @Option(names = "--bootstrap", defaultValue = "${env:ABC_KAFKA_BOOTSTRAP:-127.0.0.1:9092}",
+  @Option(names = "--bootstrap", defaultValue = "${env:ABC_KAFKA_BOOTSTRAP:-" + JobOptions.DEFAULT_BOOTSTRAP_SERVERS + "}",
       description = "Kafka bootstrap servers (default ${DEFAULT-VALUE})")
   String bootstrap;
 

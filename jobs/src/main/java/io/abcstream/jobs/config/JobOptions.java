@@ -17,16 +17,21 @@ public final class JobOptions {
 
   private JobOptions() {}
 
+  // Constants so the CLI's option defaults (annotations) name the same values.
+  public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
+  public static final String DEFAULT_INPUT_TOPIC = "image-requests";
+  public static final String DEFAULT_DLQ_TOPIC = "image-requests-dlq";
+
   public static final ConfigOption<String> JOB_NAME =
       ConfigOptions.key("job.name").stringType().defaultValue("abc-embedding")
           .withDescription("Flink job name.");
 
   // ---- Kafka
   public static final ConfigOption<String> KAFKA_BOOTSTRAP =
-      ConfigOptions.key("kafka.bootstrap-servers").stringType().defaultValue("127.0.0.1:9092")
+      ConfigOptions.key("kafka.bootstrap-servers").stringType().defaultValue(DEFAULT_BOOTSTRAP_SERVERS)
           .withDescription("Kafka bootstrap servers (host:port,...).");
   public static final ConfigOption<String> INPUT_TOPIC =
-      ConfigOptions.key("kafka.input-topic").stringType().defaultValue("image-requests")
+      ConfigOptions.key("kafka.input-topic").stringType().defaultValue(DEFAULT_INPUT_TOPIC)
           .withDescription("Topic of ImageEmbeddingRequest records.");
   public static final ConfigOption<String> INPUT_FORMAT =
       ConfigOptions.key("kafka.input-format").stringType().defaultValue("avro")
@@ -41,7 +46,7 @@ public final class JobOptions {
       ConfigOptions.key("kafka.bounded").booleanType().defaultValue(false)
           .withDescription("Stop at the offsets that are latest at start-up (backfills).");
   public static final ConfigOption<String> DLQ_TOPIC =
-      ConfigOptions.key("kafka.dlq-topic").stringType().defaultValue("image-requests-dlq")
+      ConfigOptions.key("kafka.dlq-topic").stringType().defaultValue(DEFAULT_DLQ_TOPIC)
           .withDescription("Topic of EmbeddingFailure records.");
   public static final ConfigOption<String> VECTOR_TOPIC =
       ConfigOptions.key("kafka.vector-topic").stringType().noDefaultValue()

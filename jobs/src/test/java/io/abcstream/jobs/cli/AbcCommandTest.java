@@ -83,6 +83,24 @@ class AbcCommandTest {
   }
 
   @Test
+  void producerAndDeadLetterToolsDefaultToTheJobsTopics() {
+    CommandLine cli = AbcCommand.newCommandLine();
+    CommandLine produce = cli.getSubcommands().get("produce");
+    CommandLine list = cli.getSubcommands().get("dlq").getSubcommands().get("list");
+    CommandLine replay = cli.getSubcommands().get("dlq").getSubcommands().get("replay");
+
+    assertThat(produce.getCommandSpec().findOption("--topic").defaultValue())
+        .isEqualTo(io.abcstream.jobs.config.JobOptions.INPUT_TOPIC.defaultValue());
+    assertThat(replay.getCommandSpec().findOption("--to").defaultValue())
+        .isEqualTo(io.abcstream.jobs.config.JobOptions.INPUT_TOPIC.defaultValue());
+    assertThat(list.getCommandSpec().findOption("--topic").defaultValue())
+        .isEqualTo(io.abcstream.jobs.config.JobOptions.DLQ_TOPIC.defaultValue());
+    // Uninterpolated: ABC_KAFKA_BOOTSTRAP, when set, overrides the job's default.
+    assertThat(produce.getCommandSpec().findOption("--bootstrap").defaultValueString(false))
+        .isEqualTo("${env:ABC_KAFKA_BOOTSTRAP:-" + io.abcstream.jobs.config.JobOptions.KAFKA_BOOTSTRAP.defaultValue() + "}");
+  }
+
+  @Test
   void exportRequiresItsInputs() {
     StringWriter err = new StringWriter();
     CommandLine cli = AbcCommand.newCommandLine();
