@@ -238,10 +238,6 @@ public final class Manifest {
         return dtype;
     }
 
-    public boolean isBf16() {
-        return "bfloat16".equals(dtype);
-    }
-
     /** {@code sequential} or {@code mrope}. */
     public String positions() {
         return positions;
