@@ -200,8 +200,7 @@ public final class PillowResampler {
     }
 
     private static byte clip8(int acc) {
-        int v = acc >> PRECISION_BITS;
-        return (byte) (v < 0 ? 0 : (v > 255 ? 255 : v));
+        return (byte) clip(acc);
     }
 
     /** Fixed-point filter taps for one axis, exactly as Pillow's {@code precompute_coeffs} + 8bpc normalisation. */
