@@ -98,7 +98,9 @@ class BatchQueueTest {
     });
     producer.start();
     List<Item> batch = q.take();
+    long waited = System.nanoTime() - batch.get(0).enqueuedNanos();
     assertThat(batch).extracting(Item::name).containsExactly("x");
+    assertThat(waited).isGreaterThanOrEqualTo(5_000_000L);
     producer.join();
   }
 }

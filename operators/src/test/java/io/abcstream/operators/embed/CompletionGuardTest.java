@@ -32,12 +32,16 @@ class CompletionGuardTest {
       CompletionGuard<String> guard = new CompletionGuard<>(delivered::add);
       CountDownLatch start = new CountDownLatch(1);
       ExecutorService pool = Executors.newFixedThreadPool(2);
-      pool.submit(() -> { start.await(); return guard.complete(List.of("pipeline")); });
-      pool.submit(() -> { start.await(); return guard.complete(List.of("timeout")); });
+      java.util.concurrent.Future<Boolean> pipeline =
+          pool.submit(() -> { start.await(); return guard.complete(List.of("pipeline")); });
+      java.util.concurrent.Future<Boolean> timeout =
+          pool.submit(() -> { start.await(); return guard.complete(List.of("timeout")); });
       start.countDown();
       pool.shutdown();
-      pool.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
-      assertThat(delivered).hasSize(1);
+      assertThat(pool.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      // Exactly one caller wins, and what went out is the winner's result.
+      assertThat(pipeline.get() ^ timeout.get()).isTrue();
+      assertThat(delivered).containsExactly(pipeline.get() ? List.of("pipeline") : List.of("timeout"));
     }
   }
 
