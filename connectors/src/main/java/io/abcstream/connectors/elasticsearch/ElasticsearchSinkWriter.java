@@ -81,7 +81,7 @@ public final class ElasticsearchSinkWriter<IN> extends AsyncSinkWriter<IN, Index
   /**
    * Flink calls {@code flush(false)} before a checkpoint barrier (wait for in-flight requests only)
    * and {@code flush(true)} at end of input. With flush-on-checkpoint the buffer is sent too, so a
-   * completed checkpoint means the documents are in Elasticsearch (DESIGN §5).
+   * completed checkpoint means the documents are in Elasticsearch.
    */
   @Override
   public void flush(boolean endOfInput) throws InterruptedException {
