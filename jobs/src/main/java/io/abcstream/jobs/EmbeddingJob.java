@@ -1,20 +1,22 @@
 package io.abcstream.jobs;
 
+import io.abcstream.connectors.elasticsearch.DenseVectorOptions;
 import io.abcstream.connectors.elasticsearch.ElasticsearchConnectionConfig;
 import io.abcstream.connectors.elasticsearch.ElasticsearchSink;
 import io.abcstream.connectors.elasticsearch.IndexManager;
 import io.abcstream.connectors.fetch.FetchConfig;
 import io.abcstream.connectors.kafka.AvroRecordSerializationSchema;
 import io.abcstream.connectors.kafka.KafkaClientConfig;
-import io.abcstream.connectors.kafka.KafkaDeadLetterHandlerFactory;
 import io.abcstream.connectors.kafka.RequestDeserializationSchema;
 import io.abcstream.jobs.config.JobOptions;
 import io.abcstream.model.runtime.Manifest;
 import io.abcstream.operators.batching.BatchingConfig;
 import io.abcstream.operators.document.DocumentConverter;
+import io.abcstream.operators.document.EmbeddingDocument;
 import io.abcstream.operators.embed.EmbeddingFunction;
 import io.abcstream.operators.embed.EmbeddingOperatorConfig;
 import io.abcstream.operators.failure.Failures;
+import io.abcstream.operators.failure.KafkaDeadLetterHandlerFactory;
 import io.abcstream.operators.route.OutcomeRouter;
 import io.abcstream.operators.validate.RequestValidator;
 import io.abcstream.operators.validate.ValidateRequestFunction;
@@ -147,8 +149,8 @@ public final class EmbeddingJob {
     ElasticsearchSink<ImageEmbedding> esSink =
         ElasticsearchSink.<ImageEmbedding>builder()
             .setConfiguration(conf)
-            .setElementConverter(new DocumentConverter(plan.index()))
-            .setDeadLetterHandlerFactory(new KafkaDeadLetterHandlerFactory(kafka, dlqTopic, outputFormat, inputFormat))
+            .setElementConverter(new DocumentConverter(plan.index(), inputFormat))
+            .setDeadLetterHandlerFactory(new KafkaDeadLetterHandlerFactory(kafka, dlqTopic, outputFormat))
             .build();
     embeddings.sinkTo(esSink).uid("es-sink").name("elasticsearch: " + plan.alias());
 
@@ -181,7 +183,10 @@ public final class EmbeddingJob {
     try (IndexManager indices = IndexManager.connect(ElasticsearchConnectionConfig.fromConfiguration(conf))) {
       IndexManager.EnsureResult result =
           indices.ensureIndex(
-              IndexManager.IndexSpec.fromConfiguration(conf, manifest.modelVersion(), manifest.dims()));
+              IndexManager.IndexSpec.fromConfiguration(
+                  conf,
+                  manifest.modelVersion(),
+                  EmbeddingDocument.mappings(DenseVectorOptions.fromConfiguration(conf, manifest.dims()))));
       return new Plan(result.index(), result.alias(), manifest.modelVersion(), manifest.dims());
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot reach Elasticsearch to prepare the index: " + e.getMessage(), e);

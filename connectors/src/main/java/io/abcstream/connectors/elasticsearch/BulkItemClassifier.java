@@ -1,12 +1,11 @@
 package io.abcstream.connectors.elasticsearch;
 
+import io.abcstream.common.Throwables;
 import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import co.elastic.clients.transport.TransportException;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import javax.net.ssl.SSLException;
 import org.elasticsearch.client.ResponseException;
 
@@ -100,7 +99,7 @@ public final class BulkItemClassifier {
    * any one document's fault.
    */
   public static Decision classifyRequestFailure(Throwable failure) {
-    Throwable t = unwrap(failure);
+    Throwable t = Throwables.unwrap(failure);
     int status = statusOf(t);
     if (status > 0) {
       return classifyRequestStatus(status);
@@ -201,15 +200,6 @@ public final class BulkItemClassifier {
       }
     }
     return null;
-  }
-
-  static Throwable unwrap(Throwable t) {
-    Throwable current = t;
-    while ((current instanceof CompletionException || current instanceof ExecutionException)
-        && current.getCause() != null) {
-      current = current.getCause();
-    }
-    return current;
   }
 
   private static boolean hasCause(Throwable failure, Class<? extends Throwable> type) {

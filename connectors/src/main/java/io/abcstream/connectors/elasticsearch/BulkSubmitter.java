@@ -1,5 +1,6 @@
 package io.abcstream.connectors.elasticsearch;
 
+import io.abcstream.common.Throwables;
 import io.abcstream.connectors.elasticsearch.BulkItemClassifier.Decision;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,7 +106,7 @@ final class BulkSubmitter {
       return;
     }
     metrics.failedRequests.inc();
-    Throwable cause = BulkItemClassifier.unwrap(failure);
+    Throwable cause = Throwables.unwrap(failure);
     int status = BulkItemClassifier.statusOf(cause);
     String type = BulkItemClassifier.errorTypeOf(cause);
     Decision decision = BulkItemClassifier.classifyRequestFailure(cause);
@@ -235,7 +236,7 @@ final class BulkSubmitter {
     handed.whenComplete(
         (ignored, error) -> {
           if (error != null) {
-            Throwable cause = BulkItemClassifier.unwrap(error);
+            Throwable cause = Throwables.unwrap(error);
             handler.fail(
                 cause instanceof ElasticsearchSinkException
                     ? (ElasticsearchSinkException) cause
@@ -252,7 +253,7 @@ final class BulkSubmitter {
           for (IndexOperation op : retries) {
             worst = Math.max(worst, op.attempt());
           }
-          long delay = retryPolicy.backoffMillis(worst, jitter.getAsDouble());
+          long delay = retryPolicy.backoff().delay(worst, jitter).toMillis();
           try {
             scheduler.schedule(() -> handler.retry(retries), delay);
           } catch (RejectedExecutionException e) {

@@ -1,5 +1,6 @@
 package io.abcstream.connectors.elasticsearch;
 
+import io.abcstream.common.DaemonThreads;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -55,11 +56,7 @@ public final class ElasticsearchSinkWriter<IN> extends AsyncSinkWriter<IN, Index
     // Backoffs must not block the mailbox thread or the client's I/O threads: a tiny daemon timer.
     this.retryTimer =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "es-sink-retry-" + context.getTaskInfo().getIndexOfThisSubtask());
-              t.setDaemon(true);
-              return t;
-            });
+            r -> DaemonThreads.newThread(r, "es-sink-retry-" + context.getTaskInfo().getIndexOfThisSubtask()));
     SinkWriterMetricGroup metrics = context.metricGroup();
     BulkSubmitter.Metrics counters =
         new BulkSubmitter.Metrics(
@@ -84,7 +81,7 @@ public final class ElasticsearchSinkWriter<IN> extends AsyncSinkWriter<IN, Index
   /**
    * Flink calls {@code flush(false)} before a checkpoint barrier (wait for in-flight requests only)
    * and {@code flush(true)} at end of input. With flush-on-checkpoint the buffer is sent too, so a
-   * completed checkpoint means the documents are in Elasticsearch (DESIGN §5).
+   * completed checkpoint means the documents are in Elasticsearch.
    */
   @Override
   public void flush(boolean endOfInput) throws InterruptedException {

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.http.util.EntityUtils;
 import org.elasticsearch.client.Request;
 import org.elasticsearch.client.Response;
@@ -24,8 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates the versioned embeddings index {@code <prefix>-<modelVersion>} with the document mapping
- * and the alias {@code <prefix>} (idempotent), and refuses indices whose vectors do not fit the model.
+ * Creates the versioned index {@code <prefix>-<version>} with the mapping the job supplies and the
+ * alias {@code <prefix>} (idempotent), and refuses an index whose vector fields do not fit it.
  */
 public final class IndexManager implements AutoCloseable {
 
@@ -53,11 +54,11 @@ public final class IndexManager implements AutoCloseable {
 
   // ------------------------------------------------------------------ names
 
-  /** {@code <prefix>-<modelVersion>} made a valid index name (see {@link #sanitize(String)}). */
-  public static String versionedIndexName(String prefix, String modelVersion) {
+  /** {@code <prefix>-<version>} made a valid index name (see {@link #sanitize(String)}). */
+  public static String versionedIndexName(String prefix, String version) {
     requireText(prefix, "index prefix");
-    requireText(modelVersion, "model version");
-    return sanitize(prefix + "-" + modelVersion);
+    requireText(version, "index version");
+    return sanitize(prefix + "-" + version);
   }
 
   /**
@@ -87,41 +88,13 @@ public final class IndexManager implements AutoCloseable {
 
   // ------------------------------------------------------------------ mapping
 
-  /** The index body (settings + mappings) for documents of DESIGN §2, as JSON. */
+  /** The index body: settings (shards, replicas when set) and the job's mappings, as JSON. */
   public static ObjectNode indexBody(IndexSpec spec) {
     ObjectNode body = JSON.createObjectNode();
     ObjectNode index = body.putObject("settings").putObject("index");
     spec.numberOfShards().ifPresent(n -> index.put("number_of_shards", n));
     spec.numberOfReplicas().ifPresent(n -> index.put("number_of_replicas", n));
-    ObjectNode mappings = body.putObject("mappings");
-    // metadata.* values are free-form strings copied from requests: keyword, so they filter exactly.
-    ArrayNode templates = mappings.putArray("dynamic_templates");
-    ObjectNode metadataStrings = templates.addObject().putObject("metadata_strings");
-    metadataStrings.put("path_match", "metadata.*");
-    metadataStrings.put("match_mapping_type", "string");
-    metadataStrings.putObject("mapping").put("type", "keyword");
-    ObjectNode props = mappings.putObject("properties");
-    props.putObject("request_id").put("type", "keyword");
-    props.putObject("image_uri").put("type", "keyword");
-    ObjectNode instruction = props.putObject("instruction");
-    instruction.put("type", "text");
-    instruction.putObject("fields").putObject("keyword").put("type", "keyword").put("ignore_above", 1024);
-    props.putObject("mode").put("type", "keyword");
-    ObjectNode embedding = props.putObject("embedding");
-    embedding.put("type", "dense_vector");
-    embedding.put("dims", spec.dims());
-    embedding.put("index", true);
-    embedding.put("similarity", spec.similarity());
-    embedding.putObject("index_options").put("type", spec.indexOptionsType());
-    props.putObject("model_version").put("type", "keyword");
-    ObjectNode pixels = props.putObject("pixels");
-    pixels.put("type", "object");
-    ObjectNode pixelProps = pixels.putObject("properties");
-    pixelProps.putObject("height").put("type", "integer");
-    pixelProps.putObject("width").put("type", "integer");
-    props.putObject("metadata").put("type", "object").put("dynamic", true);
-    props.putObject("event_time").put("type", "date");
-    props.putObject("indexed_at").put("type", "date");
+    body.set("mappings", spec.mappings().deepCopy());
     return body;
   }
 
@@ -133,10 +106,11 @@ public final class IndexManager implements AutoCloseable {
    * changes an existing index, and moves an alias that points elsewhere only when {@link
    * IndexSpec#moveAlias()} is set — otherwise the result reports it.
    *
-   * @throws IndexMappingConflictException when the index exists with other dims or similarity
+   * @throws IndexMappingConflictException when the index exists and one of the mapping's {@code
+   *     dense_vector} fields has other dims or similarity there
    */
   public EnsureResult ensureIndex(IndexSpec spec) {
-    String index = versionedIndexName(spec.prefix(), spec.modelVersion());
+    String index = versionedIndexName(spec.prefix(), spec.version());
     String alias = sanitize(spec.prefix());
     boolean created = false;
     if (!exists(index)) {
@@ -180,21 +154,15 @@ public final class IndexManager implements AutoCloseable {
     return result;
   }
 
-  /** The {@code embedding} field of {@code index} (dims, similarity, index_options type), if it has one. */
-  public Optional<EmbeddingMapping> embeddingMapping(String index) {
+  /** The {@code dense_vector} field {@code field} of {@code index} as the cluster has it, if it has that field. */
+  public Optional<DenseVectorMapping> denseVectorMapping(String index, String field) {
     JsonNode mappings = get("/" + index + "/_mapping");
     for (Iterator<Map.Entry<String, JsonNode>> it = mappings.fields(); it.hasNext(); ) {
-      JsonNode embedding = it.next().getValue().path("mappings").path("properties").path("embedding");
-      if (embedding.isMissingNode()) {
+      JsonNode vector = it.next().getValue().path("mappings").path("properties").path(field);
+      if (vector.isMissingNode()) {
         continue;
       }
-      return Optional.of(
-          new EmbeddingMapping(
-              embedding.path("type").asText(null),
-              embedding.hasNonNull("dims") ? embedding.get("dims").asInt() : null,
-              // Elasticsearch's default similarity for indexed float vectors is cosine.
-              embedding.path("similarity").asText("cosine"),
-              embedding.path("index_options").path("type").asText(null)));
+      return Optional.of(DenseVectorMapping.of(vector));
     }
     return Optional.empty();
   }
@@ -213,19 +181,29 @@ public final class IndexManager implements AutoCloseable {
     return targets;
   }
 
+  /** Checks every {@code dense_vector} field the spec's mappings declare against the existing index. */
   private void verifyMapping(String index, IndexSpec spec, List<String> notes) {
-    Optional<EmbeddingMapping> mapping = embeddingMapping(index);
-    if (mapping.isEmpty() || !"dense_vector".equals(mapping.get().type())) {
-      throw new IndexMappingConflictException(
-          index, spec.dims(), null, spec.similarity(), mapping.map(EmbeddingMapping::similarity).orElse(null),
-          mapping.isEmpty() ? "no embedding field" : "embedding is of type " + mapping.get().type());
-    }
-    EmbeddingMapping m = mapping.get();
-    if (!Objects.equals(m.dims(), spec.dims()) || !spec.similarity().equals(m.similarity())) {
-      throw new IndexMappingConflictException(index, spec.dims(), m.dims(), spec.similarity(), m.similarity(), null);
-    }
-    if (m.indexOptionsType() != null && !m.indexOptionsType().equals(spec.indexOptionsType())) {
-      notes.add("index [" + index + "] uses index_options " + m.indexOptionsType() + ", not " + spec.indexOptionsType() + " (kept)");
+    for (Iterator<Map.Entry<String, JsonNode>> it = spec.mappings().path("properties").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> property = it.next();
+      if (!"dense_vector".equals(property.getValue().path("type").asText())) {
+        continue;
+      }
+      String field = property.getKey();
+      DenseVectorMapping wanted = DenseVectorMapping.of(property.getValue());
+      Optional<DenseVectorMapping> mapping = denseVectorMapping(index, field);
+      if (mapping.isEmpty() || !"dense_vector".equals(mapping.get().type())) {
+        throw new IndexMappingConflictException(
+            index, field, wanted.dims(), null, wanted.similarity(), mapping.map(DenseVectorMapping::similarity).orElse(null),
+            mapping.isEmpty() ? "no " + field + " field" : field + " is of type " + mapping.get().type());
+      }
+      DenseVectorMapping m = mapping.get();
+      if (!Objects.equals(m.dims(), wanted.dims()) || !wanted.similarity().equals(m.similarity())) {
+        throw new IndexMappingConflictException(index, field, wanted.dims(), m.dims(), wanted.similarity(), m.similarity(), null);
+      }
+      if (m.indexOptionsType() != null && wanted.indexOptionsType() != null && !m.indexOptionsType().equals(wanted.indexOptionsType())) {
+        notes.add("index [" + index + "] uses index_options " + m.indexOptionsType() + " for " + field + ", not "
+            + wanted.indexOptionsType() + " (kept)");
+      }
     }
   }
 
@@ -234,7 +212,7 @@ public final class IndexManager implements AutoCloseable {
     request.setJsonEntity(indexBody(spec).toString());
     try {
       rest.performRequest(request);
-      LOG.info("created Elasticsearch index [{}] (dims {}, {}, {})", index, spec.dims(), spec.similarity(), spec.indexOptionsType());
+      LOG.info("created Elasticsearch index [{}]", index);
       return true;
     } catch (ResponseException e) {
       // Another job start won the race: fine, the mapping check that follows decides.
@@ -329,8 +307,18 @@ public final class IndexManager implements AutoCloseable {
     SKIPPED
   }
 
-  /** The {@code embedding} field as the cluster has it. */
-  public record EmbeddingMapping(String type, Integer dims, String similarity, String indexOptionsType) {}
+  /** A {@code dense_vector} field's mapping; {@code dims} is null when unset. */
+  public record DenseVectorMapping(String type, Integer dims, String similarity, String indexOptionsType) {
+
+    static DenseVectorMapping of(JsonNode field) {
+      return new DenseVectorMapping(
+          field.path("type").asText(null),
+          field.hasNonNull("dims") ? field.get("dims").asInt() : null,
+          // Elasticsearch's default similarity for indexed float vectors is cosine.
+          field.path("similarity").asText("cosine"),
+          field.path("index_options").path("type").asText(null));
+    }
+  }
 
   /** What {@link #ensureIndex} found and did. */
   public record EnsureResult(
@@ -343,178 +331,68 @@ public final class IndexManager implements AutoCloseable {
     }
   }
 
-  /** The index to ensure: prefix, model version, dims, similarity, index_options; built with checked setters. */
-  public static final class IndexSpec {
-    private final String prefix;
-    private final String modelVersion;
-    private final int dims;
-    private final String similarity;
-    private final String indexOptionsType;
-    private final Integer numberOfShards;
-    private final Integer numberOfReplicas;
-    private final boolean manageAlias;
-    private final boolean moveAlias;
+  /**
+   * The index to ensure: alias {@code prefix}, index {@code <prefix>-<version>} with {@code mappings}
+   * (the job's document mapping), optional shard and replica counts, and what to do with the alias.
+   */
+  public record IndexSpec(
+      String prefix,
+      String version,
+      ObjectNode mappings,
+      Optional<Integer> numberOfShards,
+      Optional<Integer> numberOfReplicas,
+      boolean manageAlias,
+      boolean moveAlias) {
 
-    private IndexSpec(Builder b) {
-      this.prefix = b.prefix;
-      this.modelVersion = b.modelVersion;
-      this.dims = b.dims;
-      this.similarity = b.similarity;
-      this.indexOptionsType = b.indexOptionsType;
-      this.numberOfShards = b.numberOfShards;
-      this.numberOfReplicas = b.numberOfReplicas;
-      this.manageAlias = b.manageAlias;
-      this.moveAlias = b.moveAlias;
+    public IndexSpec {
+      prefix = sanitize(prefix);
+      requireText(version, "index version");
+      Objects.requireNonNull(mappings, "mappings");
+      Objects.requireNonNull(numberOfShards, "numberOfShards");
+      Objects.requireNonNull(numberOfReplicas, "numberOfReplicas");
+      numberOfShards.ifPresent(
+          n -> {
+            if (n < 1) {
+              throw new IllegalArgumentException("number of shards must be >= 1, got " + n);
+            }
+          });
+      numberOfReplicas.ifPresent(
+          n -> {
+            if (n < 0) {
+              throw new IllegalArgumentException("number of replicas must be >= 0, got " + n);
+            }
+          });
     }
 
-    public static Builder builder() {
-      return new Builder();
+    /** Cluster-default shards and replicas, the alias created when missing and never moved. */
+    public static IndexSpec of(String prefix, String version, ObjectNode mappings) {
+      return new IndexSpec(prefix, version, mappings, Optional.empty(), Optional.empty(), true, false);
     }
 
-    /** The spec for a model (version, dims) with the {@code elasticsearch.index.*} options of {@link ElasticsearchSinkOptions}. */
-    public static IndexSpec fromConfiguration(org.apache.flink.configuration.ReadableConfig config, String modelVersion, int dims) {
-      Builder b =
-          builder()
-              .setPrefix(config.get(ElasticsearchSinkOptions.INDEX_PREFIX))
-              .setModelVersion(modelVersion)
-              .setDims(dims)
-              .setIndexOptionsType(config.get(ElasticsearchSinkOptions.INDEX_OPTIONS_TYPE))
-              .setMoveAlias(config.get(ElasticsearchSinkOptions.INDEX_MOVE_ALIAS));
-      config.getOptional(ElasticsearchSinkOptions.INDEX_SHARDS).ifPresent(b::setNumberOfShards);
-      config.getOptional(ElasticsearchSinkOptions.INDEX_REPLICAS).ifPresent(b::setNumberOfReplicas);
-      return b.build();
+    /** The spec for {@code version} and {@code mappings} with the {@code elasticsearch.index.*} options of {@link ElasticsearchSinkOptions}. */
+    public static IndexSpec fromConfiguration(ReadableConfig config, String version, ObjectNode mappings) {
+      return new IndexSpec(
+          config.get(ElasticsearchSinkOptions.INDEX_PREFIX),
+          version,
+          mappings,
+          config.getOptional(ElasticsearchSinkOptions.INDEX_SHARDS),
+          config.getOptional(ElasticsearchSinkOptions.INDEX_REPLICAS),
+          true,
+          config.get(ElasticsearchSinkOptions.INDEX_MOVE_ALIAS));
     }
 
-    public String prefix() {
-      return prefix;
+    public IndexSpec withNumberOfReplicas(int replicas) {
+      return new IndexSpec(prefix, version, mappings, numberOfShards, Optional.of(replicas), manageAlias, moveAlias);
     }
 
-    public String modelVersion() {
-      return modelVersion;
+    /** Whether to create the alias {@code <prefix>} when missing. */
+    public IndexSpec withManageAlias(boolean manage) {
+      return new IndexSpec(prefix, version, mappings, numberOfShards, numberOfReplicas, manage, moveAlias);
     }
 
-    public int dims() {
-      return dims;
-    }
-
-    public String similarity() {
-      return similarity;
-    }
-
-    public String indexOptionsType() {
-      return indexOptionsType;
-    }
-
-    public Optional<Integer> numberOfShards() {
-      return Optional.ofNullable(numberOfShards);
-    }
-
-    public Optional<Integer> numberOfReplicas() {
-      return Optional.ofNullable(numberOfReplicas);
-    }
-
-    public boolean manageAlias() {
-      return manageAlias;
-    }
-
-    public boolean moveAlias() {
-      return moveAlias;
-    }
-
-    /** Checked setters for {@link IndexSpec}. */
-    public static final class Builder {
-      private static final List<String> SIMILARITIES = List.of("dot_product", "cosine", "l2_norm", "max_inner_product");
-      private static final List<String> INDEX_OPTION_TYPES =
-          List.of("hnsw", "int8_hnsw", "int4_hnsw", "bbq_hnsw", "flat", "int8_flat", "int4_flat", "bbq_flat");
-
-      private String prefix;
-      private String modelVersion;
-      private int dims;
-      private String similarity = "dot_product";
-      private String indexOptionsType = "int8_hnsw";
-      private Integer numberOfShards;
-      private Integer numberOfReplicas;
-      private boolean manageAlias = true;
-      private boolean moveAlias;
-
-      private Builder() {}
-
-      /** The alias and the first part of the index name, e.g. {@code abc-embeddings}. */
-      public Builder setPrefix(String prefix) {
-        this.prefix = sanitize(prefix);
-        return this;
-      }
-
-      /** The model bundle's version (manifest), the second part of the index name. */
-      public Builder setModelVersion(String modelVersion) {
-        requireText(modelVersion, "model version");
-        this.modelVersion = modelVersion;
-        return this;
-      }
-
-      /** The model bundle's embedding dims. */
-      public Builder setDims(int dims) {
-        if (dims < 1 || dims > 4096) {
-          throw new IllegalArgumentException("dense_vector dims must be in 1..4096, got " + dims);
-        }
-        this.dims = dims;
-        return this;
-      }
-
-      /** Default {@code dot_product} (the model emits unit vectors). */
-      public Builder setSimilarity(String similarity) {
-        if (!SIMILARITIES.contains(similarity)) {
-          throw new IllegalArgumentException("similarity must be one of " + SIMILARITIES + ", got " + similarity);
-        }
-        this.similarity = similarity;
-        return this;
-      }
-
-      /** Default {@code int8_hnsw}. */
-      public Builder setIndexOptionsType(String type) {
-        if (!INDEX_OPTION_TYPES.contains(type)) {
-          throw new IllegalArgumentException("index_options type must be one of " + INDEX_OPTION_TYPES + ", got " + type);
-        }
-        this.indexOptionsType = type;
-        return this;
-      }
-
-      public Builder setNumberOfShards(int shards) {
-        if (shards < 1) {
-          throw new IllegalArgumentException("number of shards must be >= 1, got " + shards);
-        }
-        this.numberOfShards = shards;
-        return this;
-      }
-
-      public Builder setNumberOfReplicas(int replicas) {
-        if (replicas < 0) {
-          throw new IllegalArgumentException("number of replicas must be >= 0, got " + replicas);
-        }
-        this.numberOfReplicas = replicas;
-        return this;
-      }
-
-      /** Whether to create the alias {@code <prefix>} when missing (default true). */
-      public Builder setManageAlias(boolean manage) {
-        this.manageAlias = manage;
-        return this;
-      }
-
-      /** Whether to move the alias to this index when it points elsewhere (default false: report only). */
-      public Builder setMoveAlias(boolean move) {
-        this.moveAlias = move;
-        return this;
-      }
-
-      public IndexSpec build() {
-        requireText(prefix, "index prefix");
-        requireText(modelVersion, "model version");
-        if (dims == 0) {
-          throw new IllegalStateException("dims are required (the model bundle's embedding dims)");
-        }
-        return new IndexSpec(this);
-      }
+    /** Whether to move the alias to this index when it points elsewhere (otherwise: report only). */
+    public IndexSpec withMoveAlias(boolean move) {
+      return new IndexSpec(prefix, version, mappings, numberOfShards, numberOfReplicas, manageAlias, move);
     }
   }
 }

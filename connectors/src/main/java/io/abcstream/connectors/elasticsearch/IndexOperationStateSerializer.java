@@ -13,13 +13,14 @@ import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
  *
  * <p>Version 1, per entry (after the base class's {@code [-1L, count, (size, entry)*]} envelope):
  * {@code byte opType (0 index, 1 delete) | int len + UTF-8 index | int len + UTF-8 id | int attempt |
- * int len (-1 = none) + source bytes}. A new layout gets a new version and a branch in {@link
- * #deserialize(int, byte[])}; old versions stay readable.
+ * int len (-1 = none) + source bytes}. Version 2 appends {@code int len (-1 = none) + context bytes}.
+ * A new layout gets a new version; old versions stay readable (a version-1 entry has no context).
  */
 public final class IndexOperationStateSerializer extends AsyncSinkWriterStateSerializer<IndexOperation> {
 
   public static final int VERSION_1 = 1;
-  public static final int CURRENT_VERSION = VERSION_1;
+  public static final int VERSION_2 = 2;
+  public static final int CURRENT_VERSION = VERSION_2;
 
   // Hard limits guard against reading garbage as a huge allocation when state is corrupt.
   private static final int MAX_NAME_BYTES = 64 * 1024;
@@ -32,15 +33,18 @@ public final class IndexOperationStateSerializer extends AsyncSinkWriterStateSer
 
   @Override
   public BufferedRequestState<IndexOperation> deserialize(int version, byte[] serialized) throws IOException {
-    if (version != VERSION_1) {
+    if (version != VERSION_1 && version != VERSION_2) {
       throw new IOException(
           "unknown Elasticsearch sink state version "
               + version
-              + " (this build reads version "
+              + " (this build reads versions "
               + VERSION_1
+              + " to "
+              + CURRENT_VERSION
               + "); restore with the build that wrote the savepoint or start without state");
     }
-    return super.deserialize(version, serialized);
+    // The base class reads the envelope and calls back per entry without the version: one reader per version.
+    return new Reader(version).read(serialized);
   }
 
   @Override
@@ -49,17 +53,16 @@ public final class IndexOperationStateSerializer extends AsyncSinkWriterStateSer
     writeString(out, op.index());
     writeString(out, op.id());
     out.writeInt(op.attempt());
-    byte[] source = op.source();
-    if (source == null) {
-      out.writeInt(-1);
-    } else {
-      out.writeInt(source.length);
-      out.write(source);
-    }
+    writeBytes(out, op.source());
+    writeBytes(out, op.context());
   }
 
   @Override
   protected IndexOperation deserializeRequestFromStream(long requestSize, DataInputStream in) throws IOException {
+    return readEntry(in, CURRENT_VERSION);
+  }
+
+  private static IndexOperation readEntry(DataInputStream in, int version) throws IOException {
     int type = in.readByte();
     IndexOperation.OpType opType;
     switch (type) {
@@ -75,22 +78,35 @@ public final class IndexOperationStateSerializer extends AsyncSinkWriterStateSer
     String index = readString(in);
     String id = readString(in);
     int attempt = in.readInt();
-    int sourceLength = in.readInt();
-    byte[] source = null;
-    if (sourceLength >= 0) {
-      if (sourceLength > MAX_SOURCE_BYTES) {
-        throw new IOException("corrupt Elasticsearch sink state: source length " + sourceLength);
-      }
-      source = new byte[sourceLength];
-      in.readFully(source);
-    } else if (sourceLength != -1) {
-      throw new IOException("corrupt Elasticsearch sink state: source length " + sourceLength);
-    }
+    byte[] source = readBytes(in, "source");
+    byte[] context = version >= VERSION_2 ? readBytes(in, "context") : null;
     try {
-      return IndexOperation.restore(opType, index, id, source, attempt);
+      return IndexOperation.restore(opType, index, id, source, attempt, context);
     } catch (IllegalArgumentException e) {
       throw new IOException("corrupt Elasticsearch sink state: " + e.getMessage(), e);
     }
+  }
+
+  private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
+    if (bytes == null) {
+      out.writeInt(-1);
+    } else {
+      out.writeInt(bytes.length);
+      out.write(bytes);
+    }
+  }
+
+  private static byte[] readBytes(DataInputStream in, String what) throws IOException {
+    int length = in.readInt();
+    if (length == -1) {
+      return null;
+    }
+    if (length < 0 || length > MAX_SOURCE_BYTES) {
+      throw new IOException("corrupt Elasticsearch sink state: " + what + " length " + length);
+    }
+    byte[] bytes = new byte[length];
+    in.readFully(bytes);
+    return bytes;
   }
 
   private static void writeString(DataOutputStream out, String value) throws IOException {
@@ -107,5 +123,33 @@ public final class IndexOperationStateSerializer extends AsyncSinkWriterStateSer
     byte[] bytes = new byte[length];
     in.readFully(bytes);
     return new String(bytes, StandardCharsets.UTF_8);
+  }
+
+  /** Reads the entries of one state version through the base class's envelope. */
+  private static final class Reader extends AsyncSinkWriterStateSerializer<IndexOperation> {
+    private final int version;
+
+    Reader(int version) {
+      this.version = version;
+    }
+
+    BufferedRequestState<IndexOperation> read(byte[] serialized) throws IOException {
+      return super.deserialize(version, serialized);
+    }
+
+    @Override
+    public int getVersion() {
+      return version;
+    }
+
+    @Override
+    protected void serializeRequestToStream(IndexOperation op, DataOutputStream out) {
+      throw new UnsupportedOperationException("only the current version is written");
+    }
+
+    @Override
+    protected IndexOperation deserializeRequestFromStream(long requestSize, DataInputStream in) throws IOException {
+      return readEntry(in, version);
+    }
   }
 }

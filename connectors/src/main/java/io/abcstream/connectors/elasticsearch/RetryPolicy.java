@@ -1,5 +1,6 @@
 package io.abcstream.connectors.elasticsearch;
 
+import io.abcstream.common.Backoff;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
@@ -12,9 +13,14 @@ import java.util.Objects;
  * turn an outage into data loss; failing the job hands recovery to Flink's restart strategy, which
  * replays from the last checkpoint (idempotent ids make that safe).
  */
-public final class RetryPolicy implements Serializable {
+public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration maxBackoff, ExhaustedAction exhaustedAction)
+    implements Serializable {
 
   private static final long serialVersionUID = 1L;
+
+  /** The delay doubles per failed attempt; jitter takes away up to half, so writers do not retry in lockstep. */
+  private static final double MULTIPLIER = 2.0;
+  private static final double JITTER = 0.5;
 
   /** What to do with an operation whose retryable failures exceeded {@code maxAttempts}. */
   public enum ExhaustedAction {
@@ -24,12 +30,7 @@ public final class RetryPolicy implements Serializable {
     DEAD_LETTER
   }
 
-  private final int maxAttempts;
-  private final Duration initialBackoff;
-  private final Duration maxBackoff;
-  private final ExhaustedAction exhaustedAction;
-
-  public RetryPolicy(int maxAttempts, Duration initialBackoff, Duration maxBackoff, ExhaustedAction exhaustedAction) {
+  public RetryPolicy {
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("max attempts must be >= 1, got " + maxAttempts);
     }
@@ -39,26 +40,7 @@ public final class RetryPolicy implements Serializable {
       throw new IllegalArgumentException(
           "need 0 <= initial backoff <= max backoff, got " + initialBackoff + " and " + maxBackoff);
     }
-    this.maxAttempts = maxAttempts;
-    this.initialBackoff = initialBackoff;
-    this.maxBackoff = maxBackoff;
-    this.exhaustedAction = Objects.requireNonNull(exhaustedAction, "exhaustedAction");
-  }
-
-  public int maxAttempts() {
-    return maxAttempts;
-  }
-
-  public Duration initialBackoff() {
-    return initialBackoff;
-  }
-
-  public Duration maxBackoff() {
-    return maxBackoff;
-  }
-
-  public ExhaustedAction exhaustedAction() {
-    return exhaustedAction;
+    Objects.requireNonNull(exhaustedAction, "exhaustedAction");
   }
 
   /** True when an operation that has now failed {@code failedAttempts} times may not be sent again. */
@@ -66,16 +48,9 @@ public final class RetryPolicy implements Serializable {
     return failedAttempts >= maxAttempts;
   }
 
-  /**
-   * Delay before the next send after {@code failedAttempts} (>= 1) failures: initial * 2^(n-1),
-   * capped; {@code jitter} in [0,1) takes away up to half, so that writers do not retry in lockstep.
-   */
-  public long backoffMillis(int failedAttempts, double jitter) {
-    long initial = initialBackoff.toMillis();
-    int shift = Math.min(Math.max(failedAttempts - 1, 0), 30);
-    long exponential = initial << shift;
-    long capped = (exponential < 0 || exponential > maxBackoff.toMillis()) ? maxBackoff.toMillis() : exponential;
-    return capped - (long) (capped / 2.0 * Math.min(Math.max(jitter, 0.0), 0.999999));
+  /** The delay before the next send after n failures: {@code delay(n, random)} is initial * 2^(n-1), capped, less up to half. */
+  public Backoff backoff() {
+    return new Backoff(initialBackoff, maxBackoff, MULTIPLIER, JITTER);
   }
 
   @Override

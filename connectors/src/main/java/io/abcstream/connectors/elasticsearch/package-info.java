@@ -1,16 +1,18 @@
 /**
- * Elasticsearch sink (Flink Sink V2 on {@code AsyncSinkBase}) and index management.
+ * A generic Elasticsearch sink (Flink Sink V2 on {@code AsyncSinkBase}) and index management: the
+ * job supplies the element converter, the index mapping and the dead-letter handler, so nothing here
+ * knows what the documents mean.
  *
  * <pre>{@code
  * IndexManager.EnsureResult index;
  * try (IndexManager manager = IndexManager.connect(ElasticsearchConnectionConfig.fromConfiguration(conf))) {
- *   index = manager.ensureIndex(IndexManager.IndexSpec.fromConfiguration(conf, bundle.modelVersion(), bundle.dims()));
+ *   index = manager.ensureIndex(IndexManager.IndexSpec.fromConfiguration(conf, version, myMappings));
  * }
- * ElasticsearchSink<EmbeddingDocument> sink =
- *     ElasticsearchSink.<EmbeddingDocument>builder()
+ * ElasticsearchSink<MyRecord> sink =
+ *     ElasticsearchSink.<MyRecord>builder()
  *         .setConfiguration(conf)                       // elasticsearch.* options
- *         .setElementConverter((doc, ctx) -> IndexOperation.index(index.index(), doc.id(), doc.toJsonBytes()))
- *         .setDeadLetterHandlerFactory(new KafkaDeadLetterHandlerFactory(KafkaClientConfig.of(bootstrap), dlqTopic, Format.AVRO, Format.AVRO))
+ *         .setElementConverter((rec, ctx) -> IndexOperation.index(index.index(), rec.id(), rec.toJson(), rec.deadLetterContext()))
+ *         .setDeadLetterHandlerFactory(myDeadLetters)   // receives the rejected operation with its context
  *         .build();
  * stream.sinkTo(sink).uid("es-sink").name("Elasticsearch");
  * }</pre>

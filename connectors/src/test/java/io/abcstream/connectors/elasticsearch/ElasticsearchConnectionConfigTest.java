@@ -69,9 +69,11 @@ class ElasticsearchConnectionConfigTest {
     config.set(ElasticsearchSinkOptions.INDEX_PREFIX, "Vectors");
     config.set(ElasticsearchSinkOptions.INDEX_OPTIONS_TYPE, "bbq_hnsw");
     config.set(ElasticsearchSinkOptions.INDEX_REPLICAS, 0);
-    IndexManager.IndexSpec spec = IndexManager.IndexSpec.fromConfiguration(config, "m7", 3584);
+    IndexManager.IndexSpec spec = IndexManager.IndexSpec.fromConfiguration(config, "m7", EsTestSupport.mappings(3584));
     assertThat(spec.prefix()).isEqualTo("vectors");
-    assertThat(spec.indexOptionsType()).isEqualTo("bbq_hnsw");
+    assertThat(spec.version()).isEqualTo("m7");
+    assertThat(DenseVectorOptions.fromConfiguration(config, 3584).indexOptionsType()).isEqualTo("bbq_hnsw");
+    assertThat(DenseVectorOptions.fromConfiguration(config, 3584).similarity()).isEqualTo("dot_product");
     assertThat(spec.numberOfReplicas()).contains(0);
     assertThat(spec.numberOfShards()).isEmpty();
     assertThat(spec.moveAlias()).isFalse();

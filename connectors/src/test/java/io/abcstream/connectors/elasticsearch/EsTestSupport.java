@@ -18,7 +18,11 @@ import org.elasticsearch.client.Request;
 import org.elasticsearch.client.Response;
 import org.elasticsearch.client.RestClient;
 
-/** Small helpers for the Elasticsearch ITCases: documents, a converter, a collecting DLQ, REST calls. */
+/**
+ * Small helpers for the Elasticsearch ITCases: a non-ABC document (name, n, vector) with its own
+ * mapping and converter, a collecting DLQ, REST calls. Nothing here knows the ABC document: the
+ * sink and the index manager are generic.
+ */
 final class EsTestSupport {
 
   static final ObjectMapper JSON = new ObjectMapper();
@@ -42,7 +46,28 @@ final class EsTestSupport {
     return v;
   }
 
-  /** Turns n into a document {@code doc-|n|}; a negative n gets a vector one too long (violates the mapping). */
+  /** The test document's vector field. */
+  static final String VECTOR = "vector";
+
+  /** The test document's mapping: a keyword, an integer and a dot-product vector of {@code dims}. */
+  static ObjectNode mappings(int dims) {
+    ObjectNode mappings = JSON.createObjectNode();
+    ObjectNode props = mappings.putObject("properties");
+    props.putObject("name").put("type", "keyword");
+    props.putObject("n").put("type", "integer");
+    props.set(VECTOR, new DenseVectorOptions(dims, "dot_product", "int8_hnsw").toMapping());
+    return mappings;
+  }
+
+  /** The dead-letter context the converter attaches to document {@code doc-n}. */
+  static byte[] context(int n) {
+    return ("ctx-" + n).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Turns n into a document {@code doc-|n|} with {@link #context(int)}; a negative n gets a vector
+   * one too long (violates the mapping).
+   */
   static final class DocConverter implements ElementConverter<Integer, IndexOperation> {
     private static final long serialVersionUID = 1L;
     private final String index;
@@ -58,21 +83,14 @@ final class EsTestSupport {
       int id = Math.abs(n);
       float[] v = vector(id, n < 0 ? dims + 1 : dims);
       ObjectNode doc = JSON.createObjectNode();
-      doc.put("request_id", "req-" + id);
-      doc.put("image_uri", "https://images.example.com/" + id + ".jpg");
-      doc.put("instruction", "describe item " + id);
-      doc.put("mode", "image+instruction");
-      ArrayNode embedding = doc.putArray("embedding");
+      doc.put("name", "item-" + id);
+      doc.put("n", id);
+      ArrayNode vector = doc.putArray(VECTOR);
       for (float x : v) {
-        embedding.add(x);
+        vector.add(x);
       }
-      doc.put("model_version", "it");
-      doc.putObject("pixels").put("height", 224).put("width", 224);
-      doc.putObject("metadata").put("source", "it").put("n", Integer.toString(id));
-      doc.put("event_time", 1_700_000_000_000L + id);
-      doc.put("indexed_at", System.currentTimeMillis());
       try {
-        return IndexOperation.index(index, "doc-" + id, JSON.writeValueAsBytes(doc));
+        return IndexOperation.index(index, "doc-" + id, JSON.writeValueAsBytes(doc), context(id));
       } catch (IOException e) {
         throw new IllegalStateException(e);
       }
@@ -110,7 +128,7 @@ final class EsTestSupport {
   }
 
   static float[] storedVector(RestClient rest, String index, String id) throws IOException {
-    JsonNode embedding = call(rest, "GET", "/" + index + "/_doc/" + id, null).path("_source").path("embedding");
+    JsonNode embedding = call(rest, "GET", "/" + index + "/_doc/" + id, null).path("_source").path(VECTOR);
     float[] v = new float[embedding.size()];
     for (int i = 0; i < v.length; i++) {
       v[i] = embedding.get(i).floatValue();

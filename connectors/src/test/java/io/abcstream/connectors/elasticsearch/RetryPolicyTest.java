@@ -13,17 +13,21 @@ class RetryPolicyTest {
 
   @Test
   void backoffDoublesAndIsCapped() {
-    assertThat(policy.backoffMillis(1, 0)).isEqualTo(100);
-    assertThat(policy.backoffMillis(2, 0)).isEqualTo(200);
-    assertThat(policy.backoffMillis(4, 0)).isEqualTo(800);
-    assertThat(policy.backoffMillis(5, 0)).isEqualTo(1000);
-    assertThat(policy.backoffMillis(60, 0)).isEqualTo(1000);
+    assertThat(millis(1, 0)).isEqualTo(100);
+    assertThat(millis(2, 0)).isEqualTo(200);
+    assertThat(millis(4, 0)).isEqualTo(800);
+    assertThat(millis(5, 0)).isEqualTo(1000);
+    assertThat(millis(60, 0)).isEqualTo(1000);
   }
 
   @Test
   void jitterTakesAwayAtMostHalf() {
-    assertThat(policy.backoffMillis(2, 0.999)).isBetween(100L, 101L);
-    assertThat(policy.backoffMillis(2, 0.5)).isEqualTo(150);
+    assertThat(millis(2, 0.999)).isBetween(100L, 101L);
+    assertThat(millis(2, 0.5)).isEqualTo(150);
+  }
+
+  private long millis(int failedAttempts, double random) {
+    return policy.backoff().delay(failedAttempts, () -> random).toMillis();
   }
 
   @Test

@@ -3,9 +3,12 @@ package io.abcstream.jobs.search;
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.search.Hit;
+import co.elastic.clients.json.JsonData;
 import co.elastic.clients.json.jackson.JacksonJsonpMapper;
 import co.elastic.clients.transport.rest_client.RestClientTransport;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.abcstream.operators.document.EmbeddingDocument;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,10 +22,10 @@ public final class KnnSearch implements AutoCloseable {
   public record Hit(
       String id,
       double score,
-      @com.fasterxml.jackson.annotation.JsonProperty("request_id") String requestId,
+      @JsonProperty(EmbeddingDocument.REQUEST_ID) String requestId,
       String instruction,
       String mode,
-      @com.fasterxml.jackson.annotation.JsonProperty("image_uri") String imageUri) {}
+      @JsonProperty(EmbeddingDocument.IMAGE_URI) String imageUri) {}
 
   private final RestClientTransport transport;
   private final ElasticsearchClient client;
@@ -43,13 +46,13 @@ public final class KnnSearch implements AutoCloseable {
                 s.index(index)
                     .knn(
                         kn -> {
-                          kn.field("embedding").queryVector(query).k(k).numCandidates(Math.max(100, 10 * k));
+                          kn.field(EmbeddingDocument.EMBEDDING).queryVector(query).k(k).numCandidates(Math.max(100, 10 * k));
                           if (mode != null) {
-                            kn.filter(f -> f.term(t -> t.field("mode").value(mode)));
+                            kn.filter(f -> f.term(t -> t.field(EmbeddingDocument.MODE).value(mode)));
                           }
                           return kn;
                         })
-                    .source(src -> src.filter(f -> f.excludes("embedding"))),
+                    .source(src -> src.filter(f -> f.excludes(EmbeddingDocument.EMBEDDING))),
             ObjectNode.class);
     List<Hit> hits = new ArrayList<>();
     for (co.elastic.clients.elasticsearch.core.search.Hit<ObjectNode> h : response.hits().hits()) {
@@ -58,10 +61,10 @@ public final class KnnSearch implements AutoCloseable {
           new Hit(
               h.id(),
               h.score() == null ? 0 : h.score(),
-              text(doc, "request_id"),
-              text(doc, "instruction"),
-              text(doc, "mode"),
-              text(doc, "image_uri")));
+              text(doc, EmbeddingDocument.REQUEST_ID),
+              text(doc, EmbeddingDocument.INSTRUCTION),
+              text(doc, EmbeddingDocument.MODE),
+              text(doc, EmbeddingDocument.IMAGE_URI)));
     }
     return hits;
   }
@@ -70,7 +73,7 @@ public final class KnnSearch implements AutoCloseable {
   public long countSince(String index, long epochMillis) throws IOException {
     client.indices().refresh(r -> r.index(index));
     return client
-        .count(c -> c.index(index).query(q -> q.range(r -> r.untyped(u -> u.field("indexed_at").gte(co.elastic.clients.json.JsonData.of(epochMillis))))))
+        .count(c -> c.index(index).query(q -> q.range(r -> r.untyped(u -> u.field(EmbeddingDocument.INDEXED_AT).gte(JsonData.of(epochMillis))))))
         .count();
   }
 

@@ -2,24 +2,40 @@ package io.abcstream.operators.document;
 
 import io.abcstream.connectors.elasticsearch.IndexOperation;
 import io.abcstream.schemas.ImageEmbedding;
+import io.abcstream.schemas.ImageEmbeddingRequest;
+import io.abcstream.schemas.codec.RecordCodec;
 import java.time.Instant;
 import java.util.Objects;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.connector.base.sink.writer.ElementConverter;
 
-/** Turns an embedding into an index operation on the model version's index, keyed by its document id. */
+/**
+ * Turns an embedding into an index operation on the model version's index, keyed by its document id,
+ * carrying its {@link EmbeddingDocument.Rejection} so that a rejected document's dead letter is built
+ * from the embedding (request re-encoded once, in the input topic's format), not from its JSON.
+ */
 public final class DocumentConverter implements ElementConverter<ImageEmbedding, IndexOperation> {
 
   private static final long serialVersionUID = 1L;
 
   private final String index;
+  private final RecordCodec.Format inputFormat;
+  private transient RecordCodec<ImageEmbeddingRequest> requests;
 
-  public DocumentConverter(String index) {
+  public DocumentConverter(String index, RecordCodec.Format inputFormat) {
     this.index = Objects.requireNonNull(index, "index");
+    this.inputFormat = Objects.requireNonNull(inputFormat, "inputFormat");
   }
 
   @Override
   public IndexOperation apply(ImageEmbedding embedding, SinkWriter.Context context) {
-    return IndexOperation.index(index, embedding.getDocId(), EmbeddingDocuments.toJson(embedding, Instant.now()));
+    if (requests == null) {
+      requests = RecordCodec.of(inputFormat, ImageEmbeddingRequest.class);
+    }
+    return IndexOperation.index(
+        index,
+        embedding.getDocId(),
+        EmbeddingDocument.toJson(embedding, Instant.now()),
+        EmbeddingDocument.rejection(embedding, requests).toBytes());
   }
 }

@@ -1,5 +1,8 @@
 package io.abcstream.operators.failure;
 
+import io.abcstream.connectors.elasticsearch.DeadLetter;
+import io.abcstream.connectors.elasticsearch.IndexOperation;
+import io.abcstream.operators.document.EmbeddingDocument;
 import io.abcstream.schemas.EmbeddingFailure;
 import io.abcstream.schemas.ErrorClass;
 import io.abcstream.schemas.FailureStage;
@@ -7,18 +10,25 @@ import io.abcstream.schemas.ImageEmbeddingRequest;
 import io.abcstream.schemas.codec.RecordCodec;
 import io.abcstream.schemas.internal.SourcedRequest;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import org.apache.flink.util.OutputTag;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.util.OutputTag;
 
-/** Builds dead-letter records that keep everything needed to understand and replay a failure. */
+/**
+ * The one dead-letter builder: every stage (validate, embed, index) makes its {@link EmbeddingFailure}
+ * here, with one truncation rule, keeping everything needed to understand and replay a failure.
+ */
 public final class Failures {
 
   /** The side output every stage sends its failures to. */
   public static final OutputTag<EmbeddingFailure> DEAD_LETTERS =
       new OutputTag<>("dead-letters", new AvroTypeInfo<>(EmbeddingFailure.class));
 
-  private static final int MAX_MESSAGE_CHARS = 2_000;
+  /** Longest message kept; longer ones are cut and end in {@link #ELLIPSIS}. */
+  public static final int MAX_MESSAGE_CHARS = 2_000;
+
+  public static final String ELLIPSIS = "…";
 
   private Failures() {}
 
@@ -41,7 +51,7 @@ public final class Failures {
     if (value == null && request != null && inputCodec != null) {
       value = ByteBuffer.wrap(inputCodec.encode(request));
     }
-    return EmbeddingFailure.newBuilder()
+    return builder(stage, errorClass, message, attempts, Instant.now(), modelVersion)
         .setOriginalKey(source.getRawKey())
         .setOriginalValue(value)
         .setSourceTopic(source.getTopic())
@@ -49,16 +59,51 @@ public final class Failures {
         .setSourceOffset(source.getOffset() < 0 ? null : source.getOffset())
         .setRequestId(request == null ? null : request.getId())
         .setInstruction(instruction)
+        .build();
+  }
+
+  /**
+   * The failure (stage INDEX, class INDEX_REJECTED) for a document Elasticsearch rejected, built from
+   * the {@link EmbeddingDocument.Rejection} its operation carries, never from the document JSON: the
+   * original value is the request that makes exactly that (request, instruction), in the input
+   * topic's format, keyed by the request id. Without a context only the message is known.
+   */
+  public static EmbeddingFailure indexRejected(DeadLetter letter, Instant failedAt) {
+    IndexOperation op = letter.operation();
+    EmbeddingDocument.Rejection rejection =
+        op.context() == null ? null : EmbeddingDocument.Rejection.fromBytes(op.context());
+    String message = "index [" + op.index() + "] id [" + op.id() + "]: " + letter.describe();
+    EmbeddingFailure.Builder failure =
+        builder(
+            FailureStage.INDEX,
+            ErrorClass.INDEX_REJECTED,
+            message,
+            letter.attempts(),
+            failedAt,
+            rejection == null ? null : rejection.modelVersion());
+    if (rejection != null) {
+      failure.setRequestId(rejection.requestId()).setInstruction(rejection.instruction());
+      if (rejection.request() != null && rejection.requestId() != null) {
+        failure.setOriginalKey(ByteBuffer.wrap(rejection.requestId().getBytes(StandardCharsets.UTF_8)));
+        failure.setOriginalValue(ByteBuffer.wrap(rejection.request()));
+      }
+    }
+    return failure.build();
+  }
+
+  /** {@code message} cut to {@link #MAX_MESSAGE_CHARS} plus {@link #ELLIPSIS} when longer. */
+  public static String truncate(String message) {
+    return message.length() <= MAX_MESSAGE_CHARS ? message : message.substring(0, MAX_MESSAGE_CHARS) + ELLIPSIS;
+  }
+
+  private static EmbeddingFailure.Builder builder(
+      FailureStage stage, ErrorClass errorClass, String message, int attempts, Instant failedAt, String modelVersion) {
+    return EmbeddingFailure.newBuilder()
         .setStage(stage)
         .setErrorClass(errorClass)
         .setMessage(truncate(message == null ? errorClass.name() : message))
         .setAttempts(Math.max(1, attempts))
-        .setFailedAt(Instant.now())
-        .setModelVersion(modelVersion)
-        .build();
-  }
-
-  private static String truncate(String message) {
-    return message.length() <= MAX_MESSAGE_CHARS ? message : message.substring(0, MAX_MESSAGE_CHARS) + "…";
+        .setFailedAt(failedAt)
+        .setModelVersion(modelVersion);
   }
 }

@@ -1,11 +1,10 @@
-package io.abcstream.connectors.kafka;
+package io.abcstream.operators.failure;
 
 import io.abcstream.connectors.elasticsearch.DeadLetter;
 import io.abcstream.connectors.elasticsearch.DeadLetterHandler;
 import io.abcstream.connectors.elasticsearch.DeadLetterHandlerFactory;
-import io.abcstream.connectors.elasticsearch.EmbeddingFailureDeadLetters;
+import io.abcstream.connectors.kafka.KafkaClientConfig;
 import io.abcstream.schemas.EmbeddingFailure;
-import io.abcstream.schemas.ImageEmbeddingRequest;
 import io.abcstream.schemas.codec.RecordCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -20,7 +19,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Sends documents Elasticsearch rejected to the dead-letter topic as {@link EmbeddingFailure}
- * (stage INDEX, INDEX_REJECTED; see {@link EmbeddingFailureDeadLetters}).
+ * (stage INDEX, INDEX_REJECTED; see {@link Failures#indexRejected}).
  */
 public final class KafkaDeadLetterHandlerFactory implements DeadLetterHandlerFactory {
 
@@ -29,19 +28,16 @@ public final class KafkaDeadLetterHandlerFactory implements DeadLetterHandlerFac
   private final KafkaClientConfig kafka;
   private final String topic;
   private final RecordCodec.Format format;
-  private final RecordCodec.Format requestFormat;
 
   /**
-   * @param format the dead-letter topic's format
-   * @param requestFormat the input topic's format: the rebuilt request in {@code original_value} uses it, so a
+   * @param format the dead-letter topic's format. The request in {@code original_value} was encoded
+   *     in the input topic's format by the element converter ({@code DocumentConverter}), so a
    *     replay to the input topic is read like any other record
    */
-  public KafkaDeadLetterHandlerFactory(
-      KafkaClientConfig kafka, String topic, RecordCodec.Format format, RecordCodec.Format requestFormat) {
+  public KafkaDeadLetterHandlerFactory(KafkaClientConfig kafka, String topic, RecordCodec.Format format) {
     this.kafka = Objects.requireNonNull(kafka, "kafka");
     this.topic = Objects.requireNonNull(topic, "topic");
     this.format = Objects.requireNonNull(format, "format");
-    this.requestFormat = Objects.requireNonNull(requestFormat, "requestFormat");
   }
 
   @Override
@@ -52,11 +48,10 @@ public final class KafkaDeadLetterHandlerFactory implements DeadLetterHandlerFac
     KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     RecordCodec<EmbeddingFailure> codec = RecordCodec.of(format, EmbeddingFailure.class);
-    RecordCodec<ImageEmbeddingRequest> requests = RecordCodec.of(requestFormat, ImageEmbeddingRequest.class);
     return new DeadLetterHandler() {
       @Override
       public CompletableFuture<Void> handle(DeadLetter deadLetter) {
-        EmbeddingFailure failure = EmbeddingFailureDeadLetters.toEmbeddingFailure(deadLetter, Instant.now(), requests);
+        EmbeddingFailure failure = Failures.indexRejected(deadLetter, Instant.now());
         CompletableFuture<Void> sent = new CompletableFuture<>();
         byte[] key =
             failure.getRequestId() == null ? null : failure.getRequestId().getBytes(StandardCharsets.UTF_8);
@@ -78,5 +73,4 @@ public final class KafkaDeadLetterHandlerFactory implements DeadLetterHandlerFac
       }
     };
   }
-
 }

@@ -1,0 +1,203 @@
+package io.abcstream.operators.document;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.abcstream.connectors.elasticsearch.DenseVectorOptions;
+import io.abcstream.connectors.elasticsearch.ElasticsearchConnectionConfig;
+import io.abcstream.connectors.elasticsearch.ElasticsearchSink;
+import io.abcstream.connectors.elasticsearch.IndexManager;
+import io.abcstream.connectors.kafka.KafkaClientConfig;
+import io.abcstream.operators.failure.KafkaDeadLetterHandlerFactory;
+import io.abcstream.schemas.EmbeddingFailure;
+import io.abcstream.schemas.EmbeddingMode;
+import io.abcstream.schemas.ErrorClass;
+import io.abcstream.schemas.FailureStage;
+import io.abcstream.schemas.ImageEmbedding;
+import io.abcstream.schemas.ImageEmbeddingRequest;
+import io.abcstream.schemas.codec.RecordCodec;
+import io.abcstream.schemas.codec.SingleObjectCodec;
+import io.abcstream.testkit.LocalStack;
+import io.abcstream.testkit.LocalStackExtension;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.http.HttpHost;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.elasticsearch.client.Request;
+import org.elasticsearch.client.RestClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The ABC document against a real Elasticsearch: its mapping, and a rejected document's dead letter on Kafka. */
+@ExtendWith(LocalStackExtension.class)
+class EmbeddingDocumentITCase {
+
+  private static final int DIMS = 8;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @RegisterExtension
+  static final MiniClusterExtension FLINK =
+      new MiniClusterExtension(
+          new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(1).build());
+
+  private LocalStack stack;
+  private RestClient rest;
+  private IndexManager.EnsureResult index;
+
+  @BeforeEach
+  void setUp(LocalStack stack) {
+    this.stack = stack;
+    this.rest = RestClient.builder(HttpHost.create(stack.elasticsearchUrl())).build();
+    try (IndexManager manager = new IndexManager(rest)) {
+      index =
+          manager.ensureIndex(
+              IndexManager.IndexSpec.of(
+                      LocalStack.uniqueName("doc-it"),
+                      "m1",
+                      EmbeddingDocument.mappings(new DenseVectorOptions(DIMS, "dot_product", "int8_hnsw")))
+                  .withNumberOfReplicas(0));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    stack.deleteIndex(index.index());
+    rest.close();
+  }
+
+  private JsonNode call(String method, String path, String body) throws Exception {
+    Request request = new Request(method, path);
+    if (body != null) {
+      request.setJsonEntity(body);
+    }
+    try (InputStream in = rest.performRequest(request).getEntity().getContent()) {
+      return JSON.readTree(in);
+    }
+  }
+
+  @Test
+  void theIndexHasTheDocumentMapping() throws Exception {
+    try (IndexManager manager = new IndexManager(rest)) {
+      assertThat(manager.denseVectorMapping(index.index(), EmbeddingDocument.EMBEDDING))
+          .contains(new IndexManager.DenseVectorMapping("dense_vector", DIMS, "dot_product", "int8_hnsw"));
+    }
+    JsonNode props = call("GET", "/" + index.index() + "/_mapping", null).path(index.index()).path("mappings").path("properties");
+    assertThat(props.path("request_id").path("type").asText()).isEqualTo("keyword");
+    assertThat(props.path("instruction").path("type").asText()).isEqualTo("text");
+    assertThat(props.path("instruction").path("fields").path("keyword").path("type").asText()).isEqualTo("keyword");
+    assertThat(props.path("pixels").path("properties").path("height").path("type").asText()).isEqualTo("integer");
+    assertThat(props.path("event_time").path("type").asText()).isEqualTo("date");
+    assertThat(props.path("indexed_at").path("type").asText()).isEqualTo("date");
+
+    // metadata.* strings become keyword through the dynamic template.
+    call("PUT", "/" + index.index() + "/_doc/x?refresh=true", "{\"metadata\":{\"team\":\"vision\"}}");
+    JsonNode after = call("GET", "/" + index.index() + "/_mapping", null);
+    assertThat(after.path(index.index()).path("mappings").path("properties").path("metadata").path("properties").path("team").path("type").asText())
+        .isEqualTo("keyword");
+  }
+
+  private static ImageEmbeddingRequest request(int n) {
+    return ImageEmbeddingRequest.newBuilder()
+        .setId("req-" + n)
+        .setImage("https://images.example.com/" + n + ".jpg")
+        .setInstructions(List.of("describe item " + n))
+        .setMetadata(Map.of("n", Integer.toString(n)))
+        .setEventTime(Instant.ofEpochMilli(1_700_000_000_000L + n))
+        .build();
+  }
+
+  /** What the pipeline makes of {@link #request(int)}; request 3 gets a vector one too long. */
+  private static ImageEmbedding embedding(int n) {
+    List<Float> vector = new ArrayList<>();
+    for (int k = 0; k < (n == 3 ? DIMS + 1 : DIMS); k++) {
+      vector.add(k == n % DIMS ? 1f : 0f);
+    }
+    ImageEmbeddingRequest request = request(n);
+    return ImageEmbedding.newBuilder()
+        .setDocId(DocumentIds.of(request.getId(), request.getInstructions().get(0)))
+        .setRequestId(request.getId())
+        .setImageUri(request.getImage().toString())
+        .setInstruction(request.getInstructions().get(0))
+        .setMode(EmbeddingMode.IMAGE_INSTRUCTION)
+        .setModelVersion("m1")
+        .setEmbedding(vector)
+        .setMetadata(request.getMetadata())
+        .setEventTime(request.getEventTime())
+        .setEmbeddedAt(Instant.now())
+        .build();
+  }
+
+  @Test
+  void aRejectedDocumentLandsOnTheKafkaDlqWithTheOriginalRequest() throws Exception {
+    String topic = LocalStack.uniqueName("es-dlq");
+    ElasticsearchSink<ImageEmbedding> sink =
+        ElasticsearchSink.<ImageEmbedding>builder()
+            .setConnection(ElasticsearchConnectionConfig.builder().setHosts(stack.elasticsearchUrl()).build())
+            .setElementConverter(new DocumentConverter(index.index(), RecordCodec.Format.AVRO))
+            .setDeadLetterHandlerFactory(
+                new KafkaDeadLetterHandlerFactory(
+                    KafkaClientConfig.of(stack.kafkaBootstrapServers()), topic, RecordCodec.Format.AVRO))
+            .setMaxTimeInBuffer(Duration.ofMillis(200))
+            .build();
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.setParallelism(1);
+    env.fromData(
+            IntStream.range(0, 10).mapToObj(EmbeddingDocumentITCase::embedding).collect(Collectors.toList()),
+            new AvroTypeInfo<>(ImageEmbedding.class))
+        .sinkTo(sink);
+    env.execute("embedding-document-it");
+
+    call("POST", "/" + index.index() + "/_refresh", null);
+    assertThat(call("GET", "/" + index.index() + "/_count", null).get("count").asLong()).isEqualTo(9);
+    List<EmbeddingFailure> failures = new ArrayList<>();
+    Properties props = new Properties();
+    props.put("bootstrap.servers", stack.kafkaBootstrapServers());
+    props.put("group.id", LocalStack.uniqueName("dlq-it"));
+    props.put("auto.offset.reset", "earliest");
+    SingleObjectCodec<EmbeddingFailure> codec = SingleObjectCodec.forClass(EmbeddingFailure.class);
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (failures.isEmpty() && System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+          failures.add(codec.decode(r.value()));
+        }
+      }
+    }
+    byte[] input = RecordCodec.of(RecordCodec.Format.AVRO, ImageEmbeddingRequest.class).encode(request(3));
+    assertThat(failures).singleElement().satisfies(failure -> {
+      assertThat(failure.getStage()).isEqualTo(FailureStage.INDEX);
+      assertThat(failure.getErrorClass()).isEqualTo(ErrorClass.INDEX_REJECTED);
+      assertThat(failure.getRequestId().toString()).isEqualTo("req-3");
+      assertThat(failure.getMessage().toString()).contains(embedding(3).getDocId()).contains("dimensions");
+      assertThat(bytes(failure.getOriginalValue())).as("the input request's bytes").isEqualTo(input);
+    });
+  }
+
+  private static byte[] bytes(ByteBuffer buffer) {
+    ByteBuffer b = buffer.duplicate();
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
+  }
+}
