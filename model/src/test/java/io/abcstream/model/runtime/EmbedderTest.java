@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.abcstream.model.image.ImageException;
 import io.abcstream.model.text.InputMode;
 import io.abcstream.model.text.ModelInputException;
+import io.abcstream.testkit.Tolerances;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -22,23 +23,34 @@ class EmbedderTest {
     private final Goldens goldens = Goldens.load();
     private final Embedder embedder = TestModels.embedder();
 
+    /** v, from a batch padded to seqLen tokens, is within fp32 rounding of the Python golden. */
+    private static void close(Goldens.Case c, float[] v, int seqLen) {
+        double bound = Goldens.bound(c, seqLen);
+        assertThat(Tolerances.relativeError(v, c.vector())).as(c.id()).isLessThanOrEqualTo(bound);
+        assertThat(Goldens.cosine(v, c.vector())).as(c.id()).isGreaterThanOrEqualTo(Tolerances.cosineFloor(bound));
+        // the golden is a unit vector: no component moves more than the whole difference
+        assertThat(Goldens.maxAbsDiff(v, c.vector())).as(c.id()).isLessThanOrEqualTo(bound);
+    }
+
     private static void close(Goldens.Case c, float[] v) {
-        assertThat(Goldens.cosine(v, c.vector())).as(c.id()).isGreaterThanOrEqualTo(0.99999);
-        assertThat(Goldens.maxAbsDiff(v, c.vector())).as(c.id()).isLessThanOrEqualTo(1e-4);
+        close(c, v, c.inputIds().length);
     }
 
     @Test
     void imageBytesWithInstructionsGiveOneVectorPerInstructionInOrder() throws Exception {
         byte[] png = Files.readAllBytes(Goldens.dir().resolve("tiny_3x2.png"));
-        List<String> instr = goldens.cases().stream().filter(c -> c.id().startsWith("tiny_3x2__instr"))
-                .map(Goldens.Case::userText).toList();
+        List<Goldens.Case> instrCases = goldens.cases().stream().filter(c -> c.id().startsWith("tiny_3x2__instr"))
+                .toList();
+        List<String> instr = instrCases.stream().map(Goldens.Case::userText).toList();
+        // the four queries of one image run as one batch
+        int padded = Goldens.paddedLength(instrCases);
         assertThat(instr).hasSize(4);
         List<Embedding> out = embedder.embedImage(png, instr);
         assertThat(out).hasSize(4);
         for (int i = 0; i < 4; i++) {
             assertThat(out.get(i).mode()).isEqualTo(InputMode.IMAGE_INSTRUCTION);
             assertThat(out.get(i).instruction()).isEqualTo(instr.get(i));
-            close(goldens.get("tiny_3x2__instr" + i), out.get(i).vector());
+            close(goldens.get("tiny_3x2__instr" + i), out.get(i).vector(), padded);
         }
         List<Embedding> img = embedder.embedImage(png, List.of());
         assertThat(img).singleElement().satisfies(e -> {

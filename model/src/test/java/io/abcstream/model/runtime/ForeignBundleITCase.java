@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.abcstream.model.image.ImageDecoder;
 import io.abcstream.model.text.TestTokenizer;
+import io.abcstream.testkit.Tolerances;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -7,6 +7,7 @@ import io.abcstream.model.image.PreprocessedImage;
 import io.abcstream.model.image.RgbImage;
 import io.abcstream.model.text.InputMode;
 import io.abcstream.model.text.TestTokenizer;
+import io.abcstream.testkit.Tolerances;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.IOException;
@@ -67,8 +68,27 @@ public final class Goldens {
         return cases.stream().filter(c -> c.id().equals(id)).findFirst().orElseThrow();
     }
 
-    public double tolerance() {
-        return root.path("tolerance").asDouble(1e-4);
+    /**
+     * fp32 roundings on the longest chain to a case's vector in a batch padded to {@code seqLen} tokens
+     * (its own input_ids length when alone); its image's t*h*w patches attend to each other.
+     */
+    public static int fp32Roundings(Case c, int seqLen) {
+        long[] g = c.gridThw();
+        int patches = g == null ? 0 : (int) (g[0] * g[1] * g[2]);
+        return Tolerances.TinyModel.COMMITTED.fp32Roundings(c.image() != null, c.instruct(), seqLen, patches);
+    }
+
+    /** The longest input_ids of these cases: the length a batch of them is padded to. */
+    public static int paddedLength(List<Case> cases) {
+        return cases.stream().mapToInt(c -> c.inputIds().length).max().orElseThrow();
+    }
+
+    /**
+     * Bound on ||v - golden|| / ||golden|| for a case's vector from a batch padded to {@code seqLen}: the golden
+     * comes from the unbatched eager reference on another libtorch build (torch 1.13 vs DJL's 2.5.1).
+     */
+    public static double bound(Case c, int seqLen) {
+        return Tolerances.fp32Apart(fp32Roundings(c, seqLen), fp32Roundings(c, c.inputIds().length));
     }
 
     public JsonNode image(String name) {

@@ -1,4 +1,6 @@
-package io.abcstream.model.runtime;
+package io.abcstream.testkit;
+
+import java.util.List;
 
 /**
  * Bounds for vectors of one bundle computed with different rounding (bf16 vs fp32, another libtorch
@@ -18,24 +20,31 @@ package io.abcstream.model.runtime;
  * differ by at most twice it. A relative distance {@code r} means an angle with {@code sin <= r}, so
  * the cosine is at least {@code sqrt(1 - r^2)}.
  */
-final class Tolerances {
-  static final double BF16_UNIT_ROUNDOFF = 0x1p-8;
-  static final double FP32_UNIT_ROUNDOFF = 0x1p-24;
-  static final double LAMBDA = 5.0;
+public final class Tolerances {
+  public static final double BF16_UNIT_ROUNDOFF = 0x1p-8;
+  public static final double FP32_UNIT_ROUNDOFF = 0x1p-24;
+  public static final double LAMBDA = 5.0;
 
   private Tolerances() {}
 
   /**
-   * The tiny model as export/make_tiny_checkpoint.py builds it with these sizes (the flags the
-   * test passes plus the script's defaults: intermediate 48, vision embed 32 with 2 heads and mlp
-   * ratio 2, mlp head 48, instruct LoRA rank 2).
+   * The tiny model as export/make_tiny_checkpoint.py builds it with these sizes (the flags a test
+   * passes plus the script's defaults: intermediate 48, vision embed 32 with 2 heads and mlp ratio
+   * 2, mlp head 48, instruct LoRA rank 2).
    */
-  record TinyModel(int layers, int visionDepth, int hidden, int heads, int intermediate,
+  public record TinyModel(int layers, int visionDepth, int hidden, int heads, int intermediate,
       int visionEmbed, int visionHeads, int visionMlp, int mlpHead, int instructRank) {
-    static final int PATCH_DIM = 3 * 2 * 14 * 14;
-    static final int MERGE = 4;
+    public static final int PATCH_DIM = 3 * 2 * 14 * 14;
+    public static final int MERGE = 4;
 
-    TinyModel {
+    /**
+     * bundles/tiny: export/make_tiny_bundle.sh runs make_tiny_checkpoint.py with its defaults
+     * (hidden 32, 2 heads, 2 layers, vision depth 2; the manifest's dims, hidden_size,
+     * vision_embed_dim, mlp_head_hidden, num_layers and vision_depth say the same).
+     */
+    public static final TinyModel COMMITTED = new TinyModel(2, 2, 32, 2, 48, 32, 2, 64, 48, 2);
+
+    public TinyModel {
       if (layers < 1 || visionDepth < 1 || hidden % heads != 0 || visionEmbed % visionHeads != 0) {
         throw new IllegalArgumentException("not a tiny model shape: " + layers + "/" + visionDepth);
       }
@@ -46,7 +55,7 @@ final class Tolerances {
      * keeps a bf16 tensor; its softmax, RMS-norm statistics, rotary tables, pooling sum and final
      * normalisation run in fp32 and add none.
      */
-    int bf16Roundings(boolean image, boolean instruct) {
+    public int bf16Roundings(boolean image, boolean instruct) {
       // linear: its weight (and bias) stored in bf16 + its output
       int linear = 2;
       // the instruct LoRA runs beside a switched linear: x A^T (weight, output), then B (weight,
@@ -74,7 +83,7 @@ final class Tolerances {
      * fp32 roundings on the same chain, where a dot product of length k counts k (recursive
      * summation, the order a libtorch build or an ISA picks) and an elementwise op counts 1.
      */
-    int fp32Roundings(boolean image, boolean instruct, int seqLen, int patches) {
+    public int fp32Roundings(boolean image, boolean instruct, int seqLen, int patches) {
       int vhd = visionEmbed / visionHeads;
       int hd = hidden / heads;
       int visionBlock = visionEmbed + visionEmbed + 2 + vhd + 1 + patches + patches + visionEmbed + 1
@@ -91,20 +100,38 @@ final class Tolerances {
   }
 
   /** Relative distance from exact arithmetic of a result with n roundings of unit roundoff u. */
-  static double relativeBound(int roundings, double unitRoundoff) {
+  public static double relativeBound(int roundings, double unitRoundoff) {
     return LAMBDA * Math.sqrt(roundings) * unitRoundoff;
   }
 
+  /**
+   * Bound on {@code ||a - b|| / ||b||} for two fp32 computations of one row (other batch shape,
+   * libtorch build or CPU) with {@code roundingsA} and {@code roundingsB} roundings: each is within
+   * its bound of exact arithmetic.
+   */
+  public static double fp32Apart(int roundingsA, int roundingsB) {
+    return relativeBound(roundingsA, FP32_UNIT_ROUNDOFF) + relativeBound(roundingsB, FP32_UNIT_ROUNDOFF);
+  }
+
   /** The smallest cosine two vectors at relative distance at most r can have. */
-  static double cosineFloor(double r) {
+  public static double cosineFloor(double r) {
     if (r >= 1) {
       return -1;
     }
     return Math.sqrt(1 - r * r);
   }
 
+  /** ||v - ref|| / ||ref|| of a vector as Avro or JSON lists hold it. */
+  public static double relativeError(List<Float> v, float[] ref) {
+    float[] f = new float[v.size()];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = v.get(i);
+    }
+    return relativeError(f, ref);
+  }
+
   /** ||v - ref|| / ||ref||. */
-  static double relativeError(float[] v, float[] ref) {
+  public static double relativeError(float[] v, float[] ref) {
     if (v.length != ref.length) {
       throw new AssertionError("vectors differ in length: " + v.length + " vs " + ref.length);
     }
