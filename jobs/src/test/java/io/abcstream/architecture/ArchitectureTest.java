@@ -4,7 +4,6 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** The module boundaries of ArchitectureRules hold for every module's main classes. */
@@ -35,8 +34,6 @@ class ArchitectureTest {
     ArchitectureRules.commonIsJdkOnly(ROOT).check(classes);
   }
 
-  // TODO enable after the merge: today EmbeddingFailureDeadLetters, IndexManager and the sink use io.abcstream.schemas.
-  @Disabled("violated on this branch until the generic Elasticsearch sink (issue 9, Build 2) lands")
   @Test
   void elasticsearchConnectorIsGeneric() {
     ArchitectureRules.elasticsearchConnectorIsGeneric(ROOT).check(classes);
@@ -47,15 +44,11 @@ class ArchitectureTest {
     ArchitectureRules.connectorsDoNotUseTheDocument(ROOT).check(classes);
   }
 
-  // TODO enable after the merge: today IndexManager's mapping and EmbeddingFailureDeadLetters name the document's fields.
-  @Disabled("violated on this branch until the generic Elasticsearch sink (issue 9, Build 2) lands")
   @Test
   void elasticsearchConnectorHasNoDocumentFields() {
     ArchitectureRules.elasticsearchConnectorHasNoDocumentFields(ROOT).check(classes);
   }
 
-  // TODO enable after the merge: today KafkaDeadLetterHandlerFactory implements the Elasticsearch DeadLetterHandler.
-  @Disabled("violated on this branch until the generic Elasticsearch sink (issue 9, Build 2) lands")
   @Test
   void kafkaConnectorIndependentOfElasticsearch() {
     ArchitectureRules.kafkaConnectorIndependentOfElasticsearch(ROOT).check(classes);

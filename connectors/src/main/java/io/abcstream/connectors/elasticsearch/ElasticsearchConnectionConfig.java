@@ -11,14 +11,14 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Objects;
+import java.util.Locale;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.http.Header;
 import org.apache.http.HttpHost;
@@ -34,74 +34,108 @@ import org.slf4j.LoggerFactory;
 
 /**
  * How to reach the cluster (hosts, path prefix, auth by reference, TLS): serializable configuration
- * only; {@link #createRestClient()} builds the client where it runs.
+ * only; {@link #createRestClient()} builds the client where it runs. Unset parts are null.
  */
-public final class ElasticsearchConnectionConfig implements Serializable {
+public record ElasticsearchConnectionConfig(
+    List<String> hosts,
+    String pathPrefix,
+    String username,
+    SecretRef password,
+    SecretRef apiKey,
+    String truststorePath,
+    String truststoreType,
+    SecretRef truststorePassword,
+    String caPemPath,
+    boolean tlsVerify,
+    Duration connectTimeout,
+    Duration socketTimeout)
+    implements Serializable {
 
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(ElasticsearchConnectionConfig.class);
 
-  private final List<String> hosts;
-  private final String pathPrefix;
-  private final String username;
-  private final SecretRef password;
-  private final SecretRef apiKey;
-  private final String truststorePath;
-  private final String truststoreType;
-  private final SecretRef truststorePassword;
-  private final String caPemPath;
-  private final boolean tlsVerify;
-  private final Duration connectTimeout;
-  private final Duration socketTimeout;
-
-  private ElasticsearchConnectionConfig(Builder b) {
-    this.hosts = List.copyOf(b.hosts);
-    this.pathPrefix = b.pathPrefix;
-    this.username = b.username;
-    this.password = b.password;
-    this.apiKey = b.apiKey;
-    this.truststorePath = b.truststorePath;
-    this.truststoreType = b.truststoreType;
-    this.truststorePassword = b.truststorePassword;
-    this.caPemPath = b.caPemPath;
-    this.tlsVerify = b.tlsVerify;
-    this.connectTimeout = b.connectTimeout;
-    this.socketTimeout = b.socketTimeout;
-  }
-
-  public static Builder builder() {
-    return new Builder();
+  public ElasticsearchConnectionConfig {
+    hosts = checkedHosts(hosts);
+    if (pathPrefix != null && (pathPrefix.isBlank() || !pathPrefix.startsWith("/"))) {
+      throw new IllegalArgumentException("path prefix must start with '/', got " + pathPrefix);
+    }
+    if (username != null && username.isBlank()) {
+      throw new IllegalArgumentException("username must not be blank");
+    }
+    if (username != null && password == null) {
+      throw new IllegalArgumentException("a username needs a password reference (" + ElasticsearchSinkOptions.PASSWORD_ENV.key() + " or .file)");
+    }
+    if (username == null && password != null) {
+      throw new IllegalArgumentException("a password reference needs " + ElasticsearchSinkOptions.USERNAME.key());
+    }
+    if (apiKey != null && username != null) {
+      throw new IllegalArgumentException("configure either an API key or a username/password, not both");
+    }
+    if (truststorePath != null) {
+      if (truststorePath.isBlank()) {
+        throw new IllegalArgumentException("trust store path must not be blank");
+      }
+      if (!"PKCS12".equalsIgnoreCase(truststoreType) && !"JKS".equalsIgnoreCase(truststoreType)) {
+        throw new IllegalArgumentException("trust store type must be PKCS12 or JKS, got " + truststoreType);
+      }
+      truststoreType = truststoreType.toUpperCase(Locale.ROOT);
+    } else {
+      // Without a trust store its type and password mean nothing.
+      truststoreType = ElasticsearchSinkOptions.TRUSTSTORE_TYPE.defaultValue();
+      truststorePassword = null;
+    }
+    if (caPemPath != null && caPemPath.isBlank()) {
+      throw new IllegalArgumentException("CA PEM path must not be blank");
+    }
+    if (truststorePath != null && caPemPath != null) {
+      throw new IllegalArgumentException("configure either a trust store or a CA PEM file, not both");
+    }
+    positive(connectTimeout, "connect timeout");
+    positive(socketTimeout, "socket timeout");
+    for (String file : new String[] {truststorePath, caPemPath}) {
+      if (file != null && !Files.isReadable(Path.of(file))) {
+        // Only a warning: the file may exist on the TaskManagers but not where the job is built.
+        LOG.warn("TLS file {} is not readable here; it must exist on the TaskManagers", file);
+      }
+    }
   }
 
   /** Reads the {@code elasticsearch.*} connection options of {@link ElasticsearchSinkOptions}. */
   public static ElasticsearchConnectionConfig fromConfiguration(ReadableConfig config) {
-    Builder b = builder();
-    b.setHosts(config.getOptional(ElasticsearchSinkOptions.HOSTS)
-        .orElseThrow(() -> new IllegalArgumentException(ElasticsearchSinkOptions.HOSTS.key() + " is required")));
-    config.getOptional(ElasticsearchSinkOptions.PATH_PREFIX).ifPresent(b::setPathPrefix);
-    config.getOptional(ElasticsearchSinkOptions.USERNAME).ifPresent(b::setUsername);
-    config.getOptional(ElasticsearchSinkOptions.PASSWORD_ENV).ifPresent(v -> b.setPassword(SecretRef.env(v)));
-    config.getOptional(ElasticsearchSinkOptions.PASSWORD_FILE).ifPresent(v -> b.setPassword(SecretRef.file(v)));
-    config.getOptional(ElasticsearchSinkOptions.API_KEY_ENV).ifPresent(v -> b.setApiKey(SecretRef.env(v)));
-    config.getOptional(ElasticsearchSinkOptions.API_KEY_FILE).ifPresent(v -> b.setApiKey(SecretRef.file(v)));
-    config.getOptional(ElasticsearchSinkOptions.TRUSTSTORE_PATH).ifPresent(p -> {
-      SecretRef pw = config.getOptional(ElasticsearchSinkOptions.TRUSTSTORE_PASSWORD_ENV).map(SecretRef::env)
-          .orElse(config.getOptional(ElasticsearchSinkOptions.TRUSTSTORE_PASSWORD_FILE).map(SecretRef::file).orElse(null));
-      b.setTruststore(p, config.get(ElasticsearchSinkOptions.TRUSTSTORE_TYPE), pw);
-    });
-    config.getOptional(ElasticsearchSinkOptions.CA_PEM_PATH).ifPresent(b::setCaPem);
-    b.setTlsVerify(config.get(ElasticsearchSinkOptions.TLS_VERIFY));
-    b.setConnectTimeout(config.get(ElasticsearchSinkOptions.CONNECT_TIMEOUT));
-    b.setSocketTimeout(config.get(ElasticsearchSinkOptions.SOCKET_TIMEOUT));
-    return b.build();
+    List<String> hosts =
+        config.getOptional(ElasticsearchSinkOptions.HOSTS)
+            .orElseThrow(() -> new IllegalArgumentException(ElasticsearchSinkOptions.HOSTS.key() + " is required"));
+    // A file reference wins over an environment variable for the password and the API key; the
+    // trust store password takes the environment variable first.
+    SecretRef password =
+        config.getOptional(ElasticsearchSinkOptions.PASSWORD_FILE).map(SecretRef::file)
+            .orElse(config.getOptional(ElasticsearchSinkOptions.PASSWORD_ENV).map(SecretRef::env).orElse(null));
+    SecretRef apiKey =
+        config.getOptional(ElasticsearchSinkOptions.API_KEY_FILE).map(SecretRef::file)
+            .orElse(config.getOptional(ElasticsearchSinkOptions.API_KEY_ENV).map(SecretRef::env).orElse(null));
+    SecretRef truststorePassword =
+        config.getOptional(ElasticsearchSinkOptions.TRUSTSTORE_PASSWORD_ENV).map(SecretRef::env)
+            .orElse(config.getOptional(ElasticsearchSinkOptions.TRUSTSTORE_PASSWORD_FILE).map(SecretRef::file).orElse(null));
+    return new ElasticsearchConnectionConfig(
+        hosts,
+        config.getOptional(ElasticsearchSinkOptions.PATH_PREFIX).orElse(null),
+        config.getOptional(ElasticsearchSinkOptions.USERNAME).orElse(null),
+        password,
+        apiKey,
+        config.getOptional(ElasticsearchSinkOptions.TRUSTSTORE_PATH).orElse(null),
+        config.get(ElasticsearchSinkOptions.TRUSTSTORE_TYPE),
+        truststorePassword,
+        config.getOptional(ElasticsearchSinkOptions.CA_PEM_PATH).orElse(null),
+        config.get(ElasticsearchSinkOptions.TLS_VERIFY),
+        config.get(ElasticsearchSinkOptions.CONNECT_TIMEOUT),
+        config.get(ElasticsearchSinkOptions.SOCKET_TIMEOUT));
   }
 
-  public List<String> hosts() {
-    return hosts;
-  }
-
-  public Duration socketTimeout() {
-    return socketTimeout;
+  /** Hosts only: no auth, default TLS, default timeouts. */
+  public static ElasticsearchConnectionConfig forHosts(String... urls) {
+    Configuration config = new Configuration();
+    config.set(ElasticsearchSinkOptions.HOSTS, List.of(urls));
+    return fromConfiguration(config);
   }
 
   /** Builds the low-level REST client: resolves secrets and TLS material now, on this machine. */
@@ -219,136 +253,23 @@ public final class ElasticsearchConnectionConfig implements Serializable {
     }
   }
 
-  /** Checked setters; {@link #build()} validates the combination. */
-  public static final class Builder {
-    private final List<String> hosts = new ArrayList<>();
-    private String pathPrefix;
-    private String username;
-    private SecretRef password;
-    private SecretRef apiKey;
-    private String truststorePath;
-    private String truststoreType = "PKCS12";
-    private SecretRef truststorePassword;
-    private String caPemPath;
-    private boolean tlsVerify = true;
-    private Duration connectTimeout = ElasticsearchSinkOptions.CONNECT_TIMEOUT.defaultValue();
-    private Duration socketTimeout = ElasticsearchSinkOptions.SOCKET_TIMEOUT.defaultValue();
-
-    private Builder() {}
-
-    /** Node URLs like {@code http://127.0.0.1:9200}; scheme required. */
-    public Builder setHosts(List<String> urls) {
-      Objects.requireNonNull(urls, "hosts");
-      if (urls.isEmpty()) {
-        throw new IllegalArgumentException("at least one Elasticsearch host is required");
-      }
-      hosts.clear();
-      for (String url : urls) {
-        if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
-          throw new IllegalArgumentException("Elasticsearch host must be an http:// or https:// URL, got " + url);
-        }
-        HttpHost.create(url); // fails early on a malformed URL
-        hosts.add(url);
-      }
-      return this;
+  /** Node URLs like {@code http://127.0.0.1:9200}; scheme required. */
+  private static List<String> checkedHosts(List<String> urls) {
+    if (urls == null || urls.isEmpty()) {
+      throw new IllegalArgumentException("Elasticsearch hosts are required (" + ElasticsearchSinkOptions.HOSTS.key() + ")");
     }
-
-    public Builder setHosts(String... urls) {
-      return setHosts(List.of(urls));
+    for (String url : urls) {
+      if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
+        throw new IllegalArgumentException("Elasticsearch host must be an http:// or https:// URL, got " + url);
+      }
+      HttpHost.create(url); // fails early on a malformed URL
     }
+    return List.copyOf(urls);
+  }
 
-    public Builder setPathPrefix(String prefix) {
-      if (prefix == null || prefix.isBlank() || !prefix.startsWith("/")) {
-        throw new IllegalArgumentException("path prefix must start with '/', got " + prefix);
-      }
-      this.pathPrefix = prefix;
-      return this;
-    }
-
-    public Builder setUsername(String username) {
-      if (username == null || username.isBlank()) {
-        throw new IllegalArgumentException("username must not be blank");
-      }
-      this.username = username;
-      return this;
-    }
-
-    public Builder setPassword(SecretRef password) {
-      this.password = Objects.requireNonNull(password, "password");
-      return this;
-    }
-
-    public Builder setApiKey(SecretRef apiKey) {
-      this.apiKey = Objects.requireNonNull(apiKey, "apiKey");
-      return this;
-    }
-
-    public Builder setTruststore(String path, String type, SecretRef password) {
-      if (path == null || path.isBlank()) {
-        throw new IllegalArgumentException("trust store path must not be blank");
-      }
-      if (!"PKCS12".equalsIgnoreCase(type) && !"JKS".equalsIgnoreCase(type)) {
-        throw new IllegalArgumentException("trust store type must be PKCS12 or JKS, got " + type);
-      }
-      this.truststorePath = path;
-      this.truststoreType = type.toUpperCase(java.util.Locale.ROOT);
-      this.truststorePassword = password;
-      return this;
-    }
-
-    public Builder setCaPem(String path) {
-      if (path == null || path.isBlank()) {
-        throw new IllegalArgumentException("CA PEM path must not be blank");
-      }
-      this.caPemPath = path;
-      return this;
-    }
-
-    public Builder setTlsVerify(boolean verify) {
-      this.tlsVerify = verify;
-      return this;
-    }
-
-    public Builder setConnectTimeout(Duration timeout) {
-      this.connectTimeout = positive(timeout, "connect timeout");
-      return this;
-    }
-
-    public Builder setSocketTimeout(Duration timeout) {
-      this.socketTimeout = positive(timeout, "socket timeout");
-      return this;
-    }
-
-    public ElasticsearchConnectionConfig build() {
-      if (hosts.isEmpty()) {
-        throw new IllegalArgumentException("Elasticsearch hosts are required (" + ElasticsearchSinkOptions.HOSTS.key() + ")");
-      }
-      if (username != null && password == null) {
-        throw new IllegalArgumentException("a username needs a password reference (" + ElasticsearchSinkOptions.PASSWORD_ENV.key() + " or .file)");
-      }
-      if (username == null && password != null) {
-        throw new IllegalArgumentException("a password reference needs " + ElasticsearchSinkOptions.USERNAME.key());
-      }
-      if (apiKey != null && username != null) {
-        throw new IllegalArgumentException("configure either an API key or a username/password, not both");
-      }
-      if (truststorePath != null && caPemPath != null) {
-        throw new IllegalArgumentException("configure either a trust store or a CA PEM file, not both");
-      }
-      for (String file : new String[] {truststorePath, caPemPath}) {
-        if (file != null && !Files.isReadable(Path.of(file))) {
-          // Only a warning: the file may exist on the TaskManagers but not where the job is built.
-          LOG.warn("TLS file {} is not readable here; it must exist on the TaskManagers", file);
-        }
-      }
-      return new ElasticsearchConnectionConfig(this);
-    }
-
-    private static Duration positive(Duration d, String what) {
-      if (d == null || d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(what + " must be positive, got " + d);
-      }
-      return d;
+  private static void positive(Duration d, String what) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(what + " must be positive, got " + d);
     }
   }
 }

@@ -18,38 +18,28 @@ public final class ElasticsearchSink<IN> extends AsyncSinkBase<IN, IndexOperatio
 
   private static final long serialVersionUID = 1L;
 
+  private final ElasticsearchSinkConfig config;
   private final BulkClientFactory clientFactory;
   private final DeadLetterHandlerFactory deadLetterFactory;
-  private final RetryPolicy retryPolicy;
-  private final boolean flushOnCheckpoint;
 
   ElasticsearchSink(
       ElementConverter<IN, IndexOperation> converter,
-      int maxBatchSize,
-      int maxInFlightRequests,
-      int maxBufferedRequests,
-      long maxBatchSizeInBytes,
-      long maxTimeInBufferMs,
-      long maxRecordSizeInBytes,
-      long requestTimeoutMs,
+      ElasticsearchSinkConfig config,
       BulkClientFactory clientFactory,
-      DeadLetterHandlerFactory deadLetterFactory,
-      RetryPolicy retryPolicy,
-      boolean flushOnCheckpoint) {
+      DeadLetterHandlerFactory deadLetterFactory) {
     super(
         converter,
-        maxBatchSize,
-        maxInFlightRequests,
-        maxBufferedRequests,
-        maxBatchSizeInBytes,
-        maxTimeInBufferMs,
-        maxRecordSizeInBytes,
-        requestTimeoutMs,
+        config.maxBatchSize(),
+        config.maxInFlightRequests(),
+        config.maxBufferedRequests(),
+        config.maxBatchSizeInBytes().getBytes(),
+        config.maxTimeInBuffer().toMillis(),
+        config.maxRecordSizeInBytes().getBytes(),
+        config.requestTimeout().toMillis(),
         false); // on a request timeout re-queue the batch: retries are safe with idempotent ids
+    this.config = config;
     this.clientFactory = clientFactory;
     this.deadLetterFactory = deadLetterFactory;
-    this.retryPolicy = retryPolicy;
-    this.flushOnCheckpoint = flushOnCheckpoint;
   }
 
   public static <IN> ElasticsearchSinkBuilder<IN> builder() {
@@ -76,8 +66,7 @@ public final class ElasticsearchSink<IN> extends AsyncSinkBase<IN, IndexOperatio
             .setFailOnTimeout(getFailOnTimeout())
             .build();
     return new ElasticsearchSinkWriter<>(
-        getElementConverter(), context, configuration, recoveredState, clientFactory, deadLetterFactory, retryPolicy,
-        flushOnCheckpoint);
+        getElementConverter(), context, configuration, recoveredState, clientFactory, deadLetterFactory, config);
   }
 
   @Override
@@ -85,7 +74,7 @@ public final class ElasticsearchSink<IN> extends AsyncSinkBase<IN, IndexOperatio
     return new IndexOperationStateSerializer();
   }
 
-  RetryPolicy retryPolicy() {
-    return retryPolicy;
+  ElasticsearchSinkConfig config() {
+    return config;
   }
 }

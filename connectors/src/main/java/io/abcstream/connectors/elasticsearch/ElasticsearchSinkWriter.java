@@ -38,10 +38,9 @@ public final class ElasticsearchSinkWriter<IN> extends AsyncSinkWriter<IN, Index
       Collection<BufferedRequestState<IndexOperation>> states,
       BulkClientFactory clientFactory,
       DeadLetterHandlerFactory deadLetterFactory,
-      RetryPolicy retryPolicy,
-      boolean flushOnCheckpoint) {
+      ElasticsearchSinkConfig config) {
     super(converter, context, configuration, states);
-    this.flushOnCheckpoint = flushOnCheckpoint;
+    this.flushOnCheckpoint = config.flushOnCheckpoint();
     BulkClient createdClient = null;
     DeadLetterHandler createdHandler = null;
     try {
@@ -67,7 +66,7 @@ public final class ElasticsearchSinkWriter<IN> extends AsyncSinkWriter<IN, Index
         new BulkSubmitter(
             client,
             deadLetters,
-            retryPolicy,
+            config.retryPolicy(),
             (task, delay) -> retryTimer.schedule(task, delay, TimeUnit.MILLISECONDS),
             () -> ThreadLocalRandom.current().nextDouble(),
             counters);

@@ -32,15 +32,17 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
 
   public RetryPolicy {
     if (maxAttempts < 1) {
-      throw new IllegalArgumentException("max attempts must be >= 1, got " + maxAttempts);
+      throw new IllegalArgumentException(
+          "max attempts (" + ElasticsearchSinkOptions.RETRY_MAX_ATTEMPTS.key() + ") must be >= 1, got " + maxAttempts);
     }
-    Objects.requireNonNull(initialBackoff, "initialBackoff");
-    Objects.requireNonNull(maxBackoff, "maxBackoff");
+    Objects.requireNonNull(initialBackoff, ElasticsearchSinkOptions.RETRY_INITIAL_BACKOFF.key());
+    Objects.requireNonNull(maxBackoff, ElasticsearchSinkOptions.RETRY_MAX_BACKOFF.key());
     if (initialBackoff.isNegative() || maxBackoff.compareTo(initialBackoff) < 0) {
       throw new IllegalArgumentException(
-          "need 0 <= initial backoff <= max backoff, got " + initialBackoff + " and " + maxBackoff);
+          "need 0 <= initial backoff (" + ElasticsearchSinkOptions.RETRY_INITIAL_BACKOFF.key() + ") <= max backoff ("
+              + ElasticsearchSinkOptions.RETRY_MAX_BACKOFF.key() + "), got " + initialBackoff + " and " + maxBackoff);
     }
-    Objects.requireNonNull(exhaustedAction, "exhaustedAction");
+    Objects.requireNonNull(exhaustedAction, ElasticsearchSinkOptions.RETRY_ON_EXHAUSTED.key());
   }
 
   /** True when an operation that has now failed {@code failedAttempts} times may not be sent again. */

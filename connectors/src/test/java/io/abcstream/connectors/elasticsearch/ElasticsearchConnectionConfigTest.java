@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.time.Duration;
 import java.util.List;
 import org.apache.flink.configuration.Configuration;
 import org.elasticsearch.client.RestClient;
@@ -40,27 +41,76 @@ class ElasticsearchConnectionConfigTest {
   @Test
   void missingCaFileFailsNamingTheOption() {
     ElasticsearchConnectionConfig config =
-        ElasticsearchConnectionConfig.builder().setHosts("https://127.0.0.1:9").setCaPem(dir.resolve("nope.pem").toString()).build();
+        ElasticsearchConnectionConfig.fromConfiguration(
+            new Configuration()
+                .set(ElasticsearchSinkOptions.HOSTS, List.of("https://127.0.0.1:9"))
+                .set(ElasticsearchSinkOptions.CA_PEM_PATH, dir.resolve("nope.pem").toString()));
     assertThatThrownBy(config::createRestClient).hasMessageContaining("elasticsearch.tls").hasMessageContaining("nope.pem");
   }
 
   @Test
   void missingSecretFailsNamingTheReferenceNotAValue() {
     ElasticsearchConnectionConfig config =
-        ElasticsearchConnectionConfig.builder()
-            .setHosts("http://127.0.0.1:9")
-            .setApiKey(SecretRef.file(dir.resolve("api-key").toString()))
-            .build();
+        ElasticsearchConnectionConfig.fromConfiguration(
+            new Configuration()
+                .set(ElasticsearchSinkOptions.HOSTS, List.of("http://127.0.0.1:9"))
+                .set(ElasticsearchSinkOptions.API_KEY_FILE, dir.resolve("api-key").toString()));
     assertThatThrownBy(config::createRestClient).hasMessageContaining("api-key");
     assertThat(config.toString()).contains("file:").doesNotContain("ApiKey ");
   }
 
   @Test
   void verificationOffStillBuilds() throws Exception {
-    try (RestClient client =
-        ElasticsearchConnectionConfig.builder().setHosts("https://127.0.0.1:9").setTlsVerify(false).build().createRestClient()) {
+    Configuration config =
+        new Configuration()
+            .set(ElasticsearchSinkOptions.HOSTS, List.of("https://127.0.0.1:9"))
+            .set(ElasticsearchSinkOptions.TLS_VERIFY, false);
+    try (RestClient client = ElasticsearchConnectionConfig.fromConfiguration(config).createRestClient()) {
       assertThat(client.getNodes()).hasSize(1);
     }
+  }
+
+  @Test
+  void readsEveryConnectionOptionWithTheReferencePrecedence() {
+    Configuration config =
+        new Configuration()
+            .set(ElasticsearchSinkOptions.HOSTS, List.of("https://es-0:9200", "https://es-1:9200"))
+            .set(ElasticsearchSinkOptions.PATH_PREFIX, "/es")
+            .set(ElasticsearchSinkOptions.USERNAME, "writer")
+            .set(ElasticsearchSinkOptions.PASSWORD_ENV, "ES_PW")
+            .set(ElasticsearchSinkOptions.PASSWORD_FILE, "/run/secrets/es-pw")
+            .set(ElasticsearchSinkOptions.TRUSTSTORE_PATH, "/etc/es/trust.jks")
+            .set(ElasticsearchSinkOptions.TRUSTSTORE_TYPE, "jks")
+            .set(ElasticsearchSinkOptions.TRUSTSTORE_PASSWORD_ENV, "TS_PW")
+            .set(ElasticsearchSinkOptions.TRUSTSTORE_PASSWORD_FILE, "/run/secrets/ts-pw")
+            .set(ElasticsearchSinkOptions.TLS_VERIFY, false)
+            .set(ElasticsearchSinkOptions.CONNECT_TIMEOUT, Duration.ofSeconds(2))
+            .set(ElasticsearchSinkOptions.SOCKET_TIMEOUT, Duration.ofSeconds(30));
+
+    ElasticsearchConnectionConfig connection = ElasticsearchConnectionConfig.fromConfiguration(config);
+
+    assertThat(connection.hosts()).containsExactly("https://es-0:9200", "https://es-1:9200");
+    assertThat(connection.pathPrefix()).isEqualTo("/es");
+    assertThat(connection.username()).isEqualTo("writer");
+    assertThat(connection.password()).as("a file reference wins").isEqualTo(SecretRef.file("/run/secrets/es-pw"));
+    assertThat(connection.apiKey()).isNull();
+    assertThat(connection.truststorePath()).isEqualTo("/etc/es/trust.jks");
+    assertThat(connection.truststoreType()).isEqualTo("JKS");
+    assertThat(connection.truststorePassword()).as("the environment wins").isEqualTo(SecretRef.env("TS_PW"));
+    assertThat(connection.caPemPath()).isNull();
+    assertThat(connection.tlsVerify()).isFalse();
+    assertThat(connection.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(connection.socketTimeout()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void hostsOnlyTakesTheDefaults() {
+    ElasticsearchConnectionConfig connection = ElasticsearchConnectionConfig.forHosts("http://127.0.0.1:9200");
+    assertThat(connection.hosts()).containsExactly("http://127.0.0.1:9200");
+    assertThat(connection.username()).isNull();
+    assertThat(connection.tlsVerify()).isEqualTo(ElasticsearchSinkOptions.TLS_VERIFY.defaultValue());
+    assertThat(connection.connectTimeout()).isEqualTo(ElasticsearchSinkOptions.CONNECT_TIMEOUT.defaultValue());
+    assertThat(connection.socketTimeout()).isEqualTo(ElasticsearchSinkOptions.SOCKET_TIMEOUT.defaultValue());
   }
 
   @Test

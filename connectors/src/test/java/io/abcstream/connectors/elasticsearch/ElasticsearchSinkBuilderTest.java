@@ -32,24 +32,53 @@ class ElasticsearchSinkBuilderTest {
     ElasticsearchSink<String> sink =
         ElasticsearchSink.<String>builder().setConfiguration(config).setElementConverter(CONVERTER).build();
 
-    assertThat(sink.retryPolicy().maxAttempts()).isEqualTo(4);
-    assertThat(sink.retryPolicy().exhaustedAction()).isEqualTo(RetryPolicy.ExhaustedAction.DEAD_LETTER);
+    assertThat(sink.config().retryPolicy().maxAttempts()).isEqualTo(4);
+    assertThat(sink.config().retryPolicy().exhaustedAction()).isEqualTo(RetryPolicy.ExhaustedAction.DEAD_LETTER);
+    assertThat(sink.config().maxTimeInBuffer()).isEqualTo(Duration.ofMillis(250));
     // The job graph carries configuration only: it serialises, and holds the env var's name, not a value.
     byte[] bytes = InstantiationUtil.serializeObject(sink);
     assertThat(new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1)).contains("ES_PASSWORD");
     ElasticsearchSink<String> copy = InstantiationUtil.deserializeObject(bytes, getClass().getClassLoader());
-    assertThat(copy.retryPolicy().maxAttempts()).isEqualTo(4);
-    assertThat(copy.retryPolicy().exhaustedAction()).isEqualTo(RetryPolicy.ExhaustedAction.DEAD_LETTER);
+    assertThat(copy.config().retryPolicy().maxAttempts()).isEqualTo(4);
+    assertThat(copy.config().retryPolicy().exhaustedAction()).isEqualTo(RetryPolicy.ExhaustedAction.DEAD_LETTER);
+    assertThat(copy.config()).isEqualTo(sink.config());
   }
 
   @Test
-  void checkedSettersRejectNonsense() {
-    ElasticsearchSinkBuilder<String> builder = ElasticsearchSink.builder();
-    assertThatThrownBy(() -> builder.setMaxBatchSize(0)).hasMessageContaining("batch.max-actions");
-    assertThatThrownBy(() -> builder.setMaxTimeInBuffer(Duration.ZERO)).hasMessageContaining("batch.max-time");
-    assertThatThrownBy(() -> builder.setRetryBackoff(Duration.ofSeconds(5), Duration.ofSeconds(1)))
+  void configRejectsNonsense() {
+    assertThatThrownBy(() -> sinkConfig(new Configuration().set(ElasticsearchSinkOptions.MAX_BATCH_SIZE, 0)))
+        .hasMessageContaining("batch.max-actions");
+    assertThatThrownBy(() -> sinkConfig(new Configuration().set(ElasticsearchSinkOptions.MAX_TIME_IN_BUFFER, Duration.ZERO)))
+        .hasMessageContaining("batch.max-time");
+    assertThatThrownBy(
+            () ->
+                sinkConfig(
+                    new Configuration()
+                        .set(ElasticsearchSinkOptions.RETRY_INITIAL_BACKOFF, Duration.ofSeconds(5))
+                        .set(ElasticsearchSinkOptions.RETRY_MAX_BACKOFF, Duration.ofSeconds(1))))
         .hasMessageContaining("retry.initial-backoff");
+    ElasticsearchSinkBuilder<String> builder = ElasticsearchSink.builder();
     assertThatThrownBy(() -> builder.setHosts("es:9200")).hasMessageContaining("http:// or https://");
+  }
+
+  @Test
+  void unsetOptionsKeepTheirDefaults() {
+    ElasticsearchSinkConfig config = ElasticsearchSinkConfig.defaults();
+    assertThat(config.maxBatchSize()).isEqualTo(ElasticsearchSinkOptions.MAX_BATCH_SIZE.defaultValue());
+    assertThat(config.maxBatchSizeInBytes()).isEqualTo(ElasticsearchSinkOptions.MAX_BATCH_SIZE_IN_BYTES.defaultValue());
+    assertThat(config.maxTimeInBuffer()).isEqualTo(ElasticsearchSinkOptions.MAX_TIME_IN_BUFFER.defaultValue());
+    assertThat(config.maxInFlightRequests()).isEqualTo(ElasticsearchSinkOptions.MAX_IN_FLIGHT_REQUESTS.defaultValue());
+    assertThat(config.maxBufferedRequests()).isEqualTo(ElasticsearchSinkOptions.MAX_BUFFERED_REQUESTS.defaultValue());
+    assertThat(config.maxRecordSizeInBytes()).isEqualTo(ElasticsearchSinkOptions.MAX_RECORD_SIZE_IN_BYTES.defaultValue());
+    assertThat(config.requestTimeout()).isEqualTo(ElasticsearchSinkOptions.REQUEST_TIMEOUT.defaultValue());
+    assertThat(config.retryPolicy())
+        .isEqualTo(
+            new RetryPolicy(
+                ElasticsearchSinkOptions.RETRY_MAX_ATTEMPTS.defaultValue(),
+                ElasticsearchSinkOptions.RETRY_INITIAL_BACKOFF.defaultValue(),
+                ElasticsearchSinkOptions.RETRY_MAX_BACKOFF.defaultValue(),
+                ElasticsearchSinkOptions.RETRY_ON_EXHAUSTED.defaultValue()));
+    assertThat(config.flushOnCheckpoint()).isEqualTo(ElasticsearchSinkOptions.FLUSH_ON_CHECKPOINT.defaultValue());
   }
 
   @Test
@@ -63,8 +92,11 @@ class ElasticsearchSinkBuilderTest {
                 ElasticsearchSink.<String>builder()
                     .setHosts("http://localhost:9200")
                     .setElementConverter(CONVERTER)
-                    .setMaxBatchSize(100)
-                    .setMaxBufferedRequests(100)
+                    .setConfig(
+                        sinkConfig(
+                            new Configuration()
+                                .set(ElasticsearchSinkOptions.MAX_BATCH_SIZE, 100)
+                                .set(ElasticsearchSinkOptions.MAX_BUFFERED_REQUESTS, 100)))
                     .build())
         .hasMessageContaining("requests.max-buffered");
     assertThatThrownBy(
@@ -72,24 +104,30 @@ class ElasticsearchSinkBuilderTest {
                 ElasticsearchSink.<String>builder()
                     .setHosts("http://localhost:9200")
                     .setElementConverter(CONVERTER)
-                    .setRequestTimeout(Duration.ofSeconds(30))
+                    .setConfig(sinkConfig(new Configuration().set(ElasticsearchSinkOptions.REQUEST_TIMEOUT, Duration.ofSeconds(30))))
                     .build())
         .hasMessageContaining("request.timeout");
   }
 
   @Test
   void connectionConfigNeedsPasswordWithUsernameAndOneAuthKind() {
-    assertThatThrownBy(() -> ElasticsearchConnectionConfig.builder().setHosts("http://h:9200").setUsername("u").build())
+    Configuration withUser =
+        new Configuration()
+            .set(ElasticsearchSinkOptions.HOSTS, List.of("http://h:9200"))
+            .set(ElasticsearchSinkOptions.USERNAME, "u");
+    assertThatThrownBy(() -> ElasticsearchConnectionConfig.fromConfiguration(withUser))
         .hasMessageContaining("password");
     assertThatThrownBy(
             () ->
-                ElasticsearchConnectionConfig.builder()
-                    .setHosts("http://h:9200")
-                    .setUsername("u")
-                    .setPassword(SecretRef.env("P"))
-                    .setApiKey(SecretRef.env("K"))
-                    .build())
+                ElasticsearchConnectionConfig.fromConfiguration(
+                    withUser
+                        .set(ElasticsearchSinkOptions.PASSWORD_ENV, "P")
+                        .set(ElasticsearchSinkOptions.API_KEY_ENV, "K")))
         .hasMessageContaining("either an API key");
+  }
+
+  private static ElasticsearchSinkConfig sinkConfig(Configuration settings) {
+    return ElasticsearchSinkConfig.fromConfiguration(settings);
   }
 
   @Test

@@ -1,5 +1,11 @@
 package io.abcstream.connectors.elasticsearch;
 
+import static io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions.FLUSH_ON_CHECKPOINT;
+import static io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions.MAX_BATCH_SIZE;
+import static io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions.MAX_BUFFERED_REQUESTS;
+import static io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions.MAX_TIME_IN_BUFFER;
+import static io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions.RETRY_INITIAL_BACKOFF;
+import static io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions.RETRY_MAX_BACKOFF;
 import static io.abcstream.connectors.elasticsearch.EsTestSupport.DEAD_LETTERS;
 import static io.abcstream.connectors.elasticsearch.EsTestSupport.count;
 import static io.abcstream.connectors.elasticsearch.EsTestSupport.storedVector;
@@ -15,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -69,15 +76,26 @@ class ElasticsearchSinkITCase {
     rest.close();
   }
 
+  /** Small batches, short waits and backoffs, so the tests are quick. */
+  private static Configuration sinkSettings() {
+    return new Configuration()
+        .set(MAX_BATCH_SIZE, 16)
+        .set(MAX_BUFFERED_REQUESTS, 64)
+        .set(MAX_TIME_IN_BUFFER, Duration.ofMillis(200))
+        .set(RETRY_INITIAL_BACKOFF, Duration.ofMillis(50))
+        .set(RETRY_MAX_BACKOFF, Duration.ofSeconds(1));
+  }
+
   private ElasticsearchSinkBuilder<Integer> sinkBuilder(String dlqKey) {
+    return sinkBuilder(dlqKey, sinkSettings());
+  }
+
+  private ElasticsearchSinkBuilder<Integer> sinkBuilder(String dlqKey, Configuration settings) {
     return ElasticsearchSink.<Integer>builder()
         .setHosts(stack.elasticsearchUrl())
         .setElementConverter(new EsTestSupport.DocConverter(index, DIMS))
         .setDeadLetterHandlerFactory(EsTestSupport.collectingDeadLetters(dlqKey))
-        .setMaxBatchSize(16)
-        .setMaxBufferedRequests(64)
-        .setMaxTimeInBuffer(Duration.ofMillis(200))
-        .setRetryBackoff(Duration.ofMillis(50), Duration.ofSeconds(1));
+        .setConfig(ElasticsearchSinkConfig.fromConfiguration(settings));
   }
 
   private void runJob(List<Integer> input, ElasticsearchSink<Integer> sink) throws Exception {
@@ -151,14 +169,14 @@ class ElasticsearchSinkITCase {
   void restartFromCheckpointLeavesExactlyOneDocumentPerId(boolean flushOnCheckpoint) throws Exception {
     int n = 400;
     FailOnce.FAILED.set(false);
-    org.apache.flink.configuration.Configuration config = new org.apache.flink.configuration.Configuration();
+    Configuration config = new Configuration();
     config.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
     config.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
     config.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
     env.setParallelism(1);
     env.enableCheckpointing(100);
-    ElasticsearchSink<Integer> sink = sinkBuilder(index + "-dlq").setFlushOnCheckpoint(flushOnCheckpoint).build();
+    ElasticsearchSink<Integer> sink = sinkBuilder(index + "-dlq", sinkSettings().set(FLUSH_ON_CHECKPOINT, flushOnCheckpoint)).build();
     env.fromData(IntStream.range(0, n).boxed().collect(Collectors.toList()))
         .map(new FailOnce(n * 3 / 4))
         .sinkTo(sink)
@@ -186,7 +204,10 @@ class ElasticsearchSinkITCase {
   @Test
   void flushBeforeCheckpointMakesBufferedDocumentsVisible() throws Exception {
     ElasticsearchSink<Integer> sink =
-        sinkBuilder(index + "-dlq").setMaxBatchSize(100).setMaxBufferedRequests(1000).setMaxTimeInBuffer(Duration.ofHours(1)).build();
+        sinkBuilder(
+                index + "-dlq",
+                sinkSettings().set(MAX_BATCH_SIZE, 100).set(MAX_BUFFERED_REQUESTS, 1000).set(MAX_TIME_IN_BUFFER, Duration.ofHours(1)))
+            .build();
     try (ElasticsearchSinkWriter<Integer> writer = sink.createWriter(new TestWriterContext())) {
       for (int i = 0; i < 20; i++) {
         writer.write(i, null);
@@ -203,11 +224,13 @@ class ElasticsearchSinkITCase {
   @Test
   void withoutFlushOnCheckpointBufferedOperationsSurviveThroughStateAndRestore() throws Exception {
     ElasticsearchSink<Integer> sink =
-        sinkBuilder(index + "-dlq")
-            .setMaxBatchSize(100)
-            .setMaxBufferedRequests(1000)
-            .setMaxTimeInBuffer(Duration.ofHours(1))
-            .setFlushOnCheckpoint(false)
+        sinkBuilder(
+                index + "-dlq",
+                sinkSettings()
+                    .set(MAX_BATCH_SIZE, 100)
+                    .set(MAX_BUFFERED_REQUESTS, 1000)
+                    .set(MAX_TIME_IN_BUFFER, Duration.ofHours(1))
+                    .set(FLUSH_ON_CHECKPOINT, false))
             .build();
     byte[] checkpoint;
     IndexOperationStateSerializer serializer = new IndexOperationStateSerializer();

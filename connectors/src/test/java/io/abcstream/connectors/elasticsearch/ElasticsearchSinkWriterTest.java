@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.sink.writer.ElementConverter;
 import org.junit.jupiter.api.Test;
 
@@ -45,11 +46,15 @@ class ElasticsearchSinkWriterTest {
         .setBulkClientFactory(() -> client)
         .setElementConverter(CONVERTER)
         .setDeadLetterHandlerFactory(DeadLetterHandlers.logging())
-        .setMaxBatchSize(10)
-        .setMaxBufferedRequests(100)
-        .setMaxTimeInBuffer(Duration.ofHours(1))
-        .setRetryMaxAttempts(3)
-        .setRetryBackoff(Duration.ofMillis(20), Duration.ofMillis(100))
+        .setConfig(
+            ElasticsearchSinkConfig.fromConfiguration(
+                new Configuration()
+                    .set(ElasticsearchSinkOptions.MAX_BATCH_SIZE, 10)
+                    .set(ElasticsearchSinkOptions.MAX_BUFFERED_REQUESTS, 100)
+                    .set(ElasticsearchSinkOptions.MAX_TIME_IN_BUFFER, Duration.ofHours(1))
+                    .set(ElasticsearchSinkOptions.RETRY_MAX_ATTEMPTS, 3)
+                    .set(ElasticsearchSinkOptions.RETRY_INITIAL_BACKOFF, Duration.ofMillis(20))
+                    .set(ElasticsearchSinkOptions.RETRY_MAX_BACKOFF, Duration.ofMillis(100))))
         .build();
   }
 

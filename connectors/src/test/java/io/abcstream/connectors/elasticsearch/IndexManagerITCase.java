@@ -29,7 +29,7 @@ class IndexManagerITCase {
   void setUp(LocalStack stack) {
     this.stack = stack;
     this.prefix = LocalStack.uniqueName("im-it");
-    this.manager = IndexManager.connect(ElasticsearchConnectionConfig.builder().setHosts(stack.elasticsearchUrl()).build());
+    this.manager = IndexManager.connect(ElasticsearchConnectionConfig.forHosts(stack.elasticsearchUrl()));
     this.rest = EsTestSupport.rest(stack.elasticsearchUrl());
   }
 

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.abcstream.connectors.elasticsearch.DenseVectorOptions;
 import io.abcstream.connectors.elasticsearch.ElasticsearchConnectionConfig;
 import io.abcstream.connectors.elasticsearch.ElasticsearchSink;
+import io.abcstream.connectors.elasticsearch.ElasticsearchSinkConfig;
+import io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions;
 import io.abcstream.connectors.elasticsearch.IndexManager;
 import io.abcstream.connectors.kafka.KafkaClientConfig;
 import io.abcstream.operators.failure.KafkaDeadLetterHandlerFactory;
@@ -30,6 +32,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -152,12 +155,14 @@ class EmbeddingDocumentITCase {
     String topic = LocalStack.uniqueName("es-dlq");
     ElasticsearchSink<ImageEmbedding> sink =
         ElasticsearchSink.<ImageEmbedding>builder()
-            .setConnection(ElasticsearchConnectionConfig.builder().setHosts(stack.elasticsearchUrl()).build())
+            .setConnection(ElasticsearchConnectionConfig.forHosts(stack.elasticsearchUrl()))
             .setElementConverter(new DocumentConverter(index.index(), RecordCodec.Format.AVRO))
             .setDeadLetterHandlerFactory(
                 new KafkaDeadLetterHandlerFactory(
                     KafkaClientConfig.of(stack.kafkaBootstrapServers()), topic, RecordCodec.Format.AVRO))
-            .setMaxTimeInBuffer(Duration.ofMillis(200))
+            .setConfig(
+                ElasticsearchSinkConfig.fromConfiguration(
+                    new Configuration().set(ElasticsearchSinkOptions.MAX_TIME_IN_BUFFER, Duration.ofMillis(200))))
             .build();
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setParallelism(1);
