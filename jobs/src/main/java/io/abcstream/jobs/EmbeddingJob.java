@@ -3,7 +3,7 @@ package io.abcstream.jobs;
 import io.abcstream.connectors.elasticsearch.ElasticsearchConnectionConfig;
 import io.abcstream.connectors.elasticsearch.ElasticsearchSink;
 import io.abcstream.connectors.elasticsearch.IndexManager;
-import io.abcstream.connectors.fetch.FetchConfig;
+import io.abcstream.fetch.FetchConfig;
 import io.abcstream.connectors.kafka.AvroRecordSerializationSchema;
 import io.abcstream.connectors.kafka.KafkaClientConfig;
 import io.abcstream.connectors.kafka.KafkaDeadLetterHandlerFactory;

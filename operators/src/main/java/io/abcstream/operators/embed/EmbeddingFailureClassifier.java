@@ -1,6 +1,6 @@
 package io.abcstream.operators.embed;
 
-import io.abcstream.connectors.fetch.FetchException;
+import io.abcstream.fetch.FetchException;
 import io.abcstream.model.image.ImageException;
 import io.abcstream.model.runtime.ModelException;
 import io.abcstream.model.text.ModelInputException;

@@ -1,6 +1,6 @@
 package io.abcstream.operators.embed;
 
-import io.abcstream.connectors.fetch.ImageFetcher;
+import io.abcstream.fetch.ImageFetcher;
 import io.abcstream.model.image.ImageDecoder;
 import io.abcstream.model.runtime.Embedder;
 import io.abcstream.operators.batching.BatchingService;

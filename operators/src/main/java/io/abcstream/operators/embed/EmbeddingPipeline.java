@@ -1,8 +1,8 @@
 package io.abcstream.operators.embed;
 
-import io.abcstream.connectors.fetch.FetchedImage;
-import io.abcstream.connectors.fetch.ImageFetcher;
-import io.abcstream.connectors.fetch.ImageRef;
+import io.abcstream.fetch.FetchedImage;
+import io.abcstream.fetch.ImageFetcher;
+import io.abcstream.fetch.ImageRef;
 import io.abcstream.model.image.AbcPreprocessor;
 import io.abcstream.model.image.ImageDecoder;
 import io.abcstream.model.image.PreprocessedImage;

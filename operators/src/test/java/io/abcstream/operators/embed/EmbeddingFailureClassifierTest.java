@@ -2,7 +2,7 @@ package io.abcstream.operators.embed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.abcstream.connectors.fetch.FetchException;
+import io.abcstream.fetch.FetchException;
 import io.abcstream.model.image.ImageException;
 import io.abcstream.model.runtime.ModelException;
 import io.abcstream.model.text.ModelInputException;

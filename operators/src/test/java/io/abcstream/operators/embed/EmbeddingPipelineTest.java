@@ -2,8 +2,8 @@ package io.abcstream.operators.embed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.abcstream.connectors.fetch.FetchConfig;
-import io.abcstream.connectors.fetch.ImageFetcher;
+import io.abcstream.fetch.FetchConfig;
+import io.abcstream.fetch.ImageFetcher;
 import io.abcstream.model.image.ImageDecoder;
 import io.abcstream.model.runtime.Embedder;
 import io.abcstream.model.runtime.Embedding;

@@ -1,0 +1,25 @@
+package io.abcstream.fetch;
+
+import java.time.Duration;
+
+/**
+ * The bytes of one fetched image with how they were obtained.
+ *
+ * @param bytes the encoded image, exactly as served (never decoded here)
+ * @param format the format sniffed from the first bytes
+ * @param finalUri the URI the bytes came from after redirects ({@code "inline:"} for inline bytes)
+ * @param attempts attempts made (1 + retries)
+ * @param elapsed wall time from the call to completion
+ */
+public record FetchedImage(byte[] bytes, ImageFormat format, String finalUri, int attempts, Duration elapsed) {
+
+    public int size() {
+        return bytes.length;
+    }
+
+    @Override
+    public String toString() {
+        return "FetchedImage[" + format + ", " + bytes.length + " bytes, " + finalUri + ", attempts=" + attempts
+                + ", elapsed=" + elapsed + "]";
+    }
+}
