@@ -1,5 +1,6 @@
 package io.abcstream.fetch;
 
+import io.abcstream.model.image.ImageFormat;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -502,8 +503,8 @@ public final class ImageFetcher implements AutoCloseable {
         // --- completion ----------------------------------------------------------------------------------------
 
         void succeed(byte[] bytes, String finalUri) {
-            ImageFormat format = ImageSniffer.sniff(bytes);
-            if (format == ImageFormat.UNKNOWN && config.rejectUnknownFormat()) {
+            ImageFormat format = ImageFormat.sniff(bytes);
+            if (format == null && config.rejectUnknownFormat()) {
                 fail(FetchException.undecodable("bytes from " + (ref.isInline() ? "inline" : finalUri)
                         + " are not a known image format (" + bytes.length + " bytes)"));
                 return;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.abcstream.model.image.ImageFormat;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -77,6 +78,7 @@ class ImageFetcherHttpTest {
             ex.getResponseHeaders().add("Content-Type", "text/html");
             send(ex, 200, PNG);
         });
+        handle("/bmp-reserved", ex -> send(ex, 200, TestImages.bmpWithReservedBytes(512)));
         handle("/404", ex -> send(ex, 404, "nope".getBytes(StandardCharsets.UTF_8)));
         handle("/always-503", ex -> send(ex, 503, new byte[0]));
         handle("/flaky", ex -> {
@@ -243,6 +245,16 @@ class ImageFetcherHttpTest {
             Thread.sleep(10);
         }
         assertThat(f.inFlightCount()).as("in-flight tasks after completion").isZero();
+    }
+
+    @Test
+    void aBmpWithNonZeroReservedHeaderBytesIsFetchedAsBmp() throws Exception {
+        // fetch.reject-unknown-format is on by default: the fetch must sniff as the decoder (and Pillow) do.
+        try (ImageFetcher f = fetcher(loopbackConfig().build())) {
+            FetchedImage img = ok(f, base + "/bmp-reserved");
+            assertThat(img.format()).isEqualTo(ImageFormat.BMP);
+            assertThat(img.bytes()).isEqualTo(TestImages.bmpWithReservedBytes(512));
+        }
     }
 
     @Test
@@ -557,7 +569,7 @@ class ImageFetcherHttpTest {
             assertThat(failure(f, base + "/png").kind()).isEqualTo(FetchException.Kind.FORBIDDEN);
         }
         try (ImageFetcher f = fetcher(loopbackConfig().rejectUnknownFormat(false).build())) {
-            assertThat(ok(f, base + "/text").format()).isEqualTo(ImageFormat.UNKNOWN);
+            assertThat(ok(f, base + "/text").format()).isNull();
         }
     }
 }

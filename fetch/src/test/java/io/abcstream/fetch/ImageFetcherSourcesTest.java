@@ -4,6 +4,7 @@ import static io.abcstream.fetch.ImageFetcherHttpTest.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.abcstream.model.image.ImageFormat;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;

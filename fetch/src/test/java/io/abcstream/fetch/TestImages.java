@@ -25,4 +25,18 @@ final class TestImages {
         b[2] = (byte) 0xFF;
         return b;
     }
+
+    /** A BMP file header whose reserved words are not zero: Pillow reads such files, so must we. */
+    static byte[] bmpWithReservedBytes(int size) {
+        byte[] b = new byte[Math.max(size, 54)];
+        b[0] = 'B';
+        b[1] = 'M';
+        b[6] = 0x12;
+        b[7] = 0x34;
+        b[8] = 0x56;
+        b[9] = 0x78;
+        b[10] = 54;
+        b[14] = 40;
+        return b;
+    }
 }

@@ -5,6 +5,7 @@ import io.abcstream.fetch.ImageFetcher;
 import io.abcstream.fetch.ImageRef;
 import io.abcstream.model.image.AbcPreprocessor;
 import io.abcstream.model.image.ImageDecoder;
+import io.abcstream.model.image.ImageProbe;
 import io.abcstream.model.image.PreprocessedImage;
 import io.abcstream.model.runtime.EmbeddingInput;
 import io.abcstream.model.runtime.PreparedInput;
@@ -23,6 +24,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -89,7 +91,7 @@ public final class EmbeddingPipeline {
               metrics.fetchNanos(System.nanoTime() - start);
               stages.entered(FailureStage.IMAGE);
               long decodeStart = System.nanoTime();
-              PreprocessedImage pre = decodeWithinBudget(image.bytes());
+              PreprocessedImage pre = decodeWithinBudget(image);
               metrics.decodeNanos(System.nanoTime() - decodeStart);
               return pre;
             },
@@ -119,18 +121,23 @@ public final class EmbeddingPipeline {
     }
   }
 
-  /** Header first (cheap, and rejects bombs), then the full decode once its pixels fit the budget. */
-  private PreprocessedImage decodeWithinBudget(byte[] bytes) {
-    io.abcstream.model.image.SmartResize.Size size = decoder.probe(bytes);
+  /**
+   * Header first (cheap, and rejects bombs), then the full decode once its pixels fit the budget.
+   * The fetch's sniffed format and this one header read are handed on, so the decode does neither
+   * again.
+   */
+  private PreprocessedImage decodeWithinBudget(FetchedImage image) {
+    byte[] bytes = image.bytes();
+    ImageProbe probe = decoder.probe(bytes, image.format());
     int permits;
     try {
-      permits = decodeBudget.acquire((long) size.width() * size.height());
+      permits = decodeBudget.acquire(probe.pixels());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new java.util.concurrent.CancellationException("interrupted while waiting for decode memory");
+      throw new CancellationException("interrupted while waiting for decode memory");
     }
     try {
-      return preprocessor.decodeAndPreprocess(decoder, bytes);
+      return preprocessor.decodeAndPreprocess(decoder, bytes, probe);
     } finally {
       decodeBudget.release(permits);
     }
