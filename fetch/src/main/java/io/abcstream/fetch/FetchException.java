@@ -1,13 +1,14 @@
 package io.abcstream.fetch;
 
-import io.abcstream.schemas.ErrorClass;
-
-/** Why a fetch did not produce image bytes, typed by the dead-letter error class it maps to. */
+/**
+ * Why a fetch did not produce image bytes, by {@link Kind}. Which dead-letter class a kind becomes is
+ * the operator's decision, not this module's.
+ */
 public final class FetchException extends Exception {
 
     private static final long serialVersionUID = 1L;
 
-    /** Failure kinds; each maps to exactly one DLQ {@link ErrorClass}. */
+    /** Failure kinds. */
     public enum Kind {
         /** The policy refused it: address, scheme, file root, userinfo or port. */
         FORBIDDEN,
@@ -18,18 +19,7 @@ public final class FetchException extends Exception {
         /** The bytes are not a known image format. */
         UNDECODABLE,
         /** The reference itself is malformed (unparseable URI, bad data: URI). */
-        INVALID_REFERENCE;
-
-        /** The DLQ class. Resolved on demand so failing fast never waits for Avro's schema initialisation. */
-        public ErrorClass errorClass() {
-            return switch (this) {
-                case FORBIDDEN -> ErrorClass.FETCH_FORBIDDEN;
-                case FAILED -> ErrorClass.FETCH_FAILED;
-                case TOO_LARGE -> ErrorClass.IMAGE_TOO_LARGE;
-                case UNDECODABLE -> ErrorClass.UNDECODABLE_IMAGE;
-                case INVALID_REFERENCE -> ErrorClass.INVALID_REQUEST;
-            };
-        }
+        INVALID_REFERENCE
     }
 
     private final Kind kind;
@@ -78,10 +68,6 @@ public final class FetchException extends Exception {
 
     public Kind kind() {
         return kind;
-    }
-
-    public ErrorClass errorClass() {
-        return kind.errorClass();
     }
 
     /** True when the same request may succeed later (transient source trouble), false when it never will. */

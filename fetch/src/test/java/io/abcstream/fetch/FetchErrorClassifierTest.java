@@ -79,11 +79,4 @@ class FetchErrorClassifierTest {
         assertThat(d.action()).isEqualTo(action);
         assertThat(d.kind()).isEqualTo(kind);
     }
-
-    @ParameterizedTest
-    @CsvSource({"FORBIDDEN, FETCH_FORBIDDEN", "FAILED, FETCH_FAILED", "TOO_LARGE, IMAGE_TOO_LARGE",
-            "UNDECODABLE, UNDECODABLE_IMAGE", "INVALID_REFERENCE, INVALID_REQUEST"})
-    void kindsMapToDlqClasses(Kind kind, String errorClass) {
-        assertThat(kind.errorClass().name()).isEqualTo(errorClass);
-    }
 }
