@@ -1,5 +1,6 @@
 package io.abcstream.fetch;
 
+import io.abcstream.common.Throwables;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -8,8 +9,6 @@ import java.net.NoRouteToHostException;
 import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 import org.apache.hc.core5.http.ConnectionClosedException;
@@ -70,7 +69,7 @@ public final class FetchErrorClassifier {
     }
 
     public static Decision classifyException(Throwable t) {
-        Throwable e = unwrap(t);
+        Throwable e = Throwables.unwrap(t);
         if (e instanceof FetchException fe) {
             return fe.retryable() ? Decision.retry(fe.kind(), fe.getMessage()) : Decision.fail(fe.kind(), fe.getMessage());
         }
@@ -83,38 +82,27 @@ public final class FetchErrorClassifier {
         }
         if (e instanceof InterruptedIOException || e instanceof TimeoutException) {
             // Connect timeouts (ConnectTimeoutException), read timeouts (SocketTimeoutException), our attempt timer.
-            return Decision.retry(FetchException.Kind.FAILED, "timeout: " + describe(e));
+            return Decision.retry(FetchException.Kind.FAILED, "timeout: " + Throwables.describe(e));
         }
         if (e instanceof ConnectException || e instanceof NoRouteToHostException) {
-            return Decision.retry(FetchException.Kind.FAILED, "connection failed: " + describe(e));
+            return Decision.retry(FetchException.Kind.FAILED, "connection failed: " + Throwables.describe(e));
         }
         if (e instanceof SocketException || e instanceof EOFException) {
-            return Decision.retry(FetchException.Kind.FAILED, "connection error: " + describe(e));
+            return Decision.retry(FetchException.Kind.FAILED, "connection error: " + Throwables.describe(e));
         }
         if (e instanceof ConnectionClosedException) {
-            return Decision.retry(FetchException.Kind.FAILED, "connection closed: " + describe(e));
+            return Decision.retry(FetchException.Kind.FAILED, "connection closed: " + Throwables.describe(e));
         }
         if (e instanceof HttpException) { // ProtocolException included
-            return Decision.fail(FetchException.Kind.FAILED, "protocol error: " + describe(e));
+            return Decision.fail(FetchException.Kind.FAILED, "protocol error: " + Throwables.describe(e));
         }
         if (e instanceof CancellationException) {
             return Decision.fail(FetchException.Kind.FAILED, "cancelled");
         }
         if (e instanceof IOException) {
-            return Decision.retry(FetchException.Kind.FAILED, "I/O error: " + describe(e));
+            return Decision.retry(FetchException.Kind.FAILED, "I/O error: " + Throwables.describe(e));
         }
-        return Decision.fail(FetchException.Kind.FAILED, "unexpected: " + describe(e));
+        return Decision.fail(FetchException.Kind.FAILED, "unexpected: " + Throwables.describe(e));
     }
 
-    static Throwable unwrap(Throwable t) {
-        Throwable e = t;
-        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
-            e = e.getCause();
-        }
-        return e;
-    }
-
-    private static String describe(Throwable e) {
-        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-    }
 }

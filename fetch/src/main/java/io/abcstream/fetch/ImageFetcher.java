@@ -1,5 +1,7 @@
 package io.abcstream.fetch;
 
+import io.abcstream.common.DaemonThreads;
+import io.abcstream.common.Throwables;
 import io.abcstream.model.image.ImageFormat;
 import java.net.InetAddress;
 import java.net.URI;
@@ -21,7 +23,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -94,9 +95,9 @@ public final class ImageFetcher implements AutoCloseable {
         this.limiter = new HostLimiter(config.maxConcurrentPerHost());
         // Bounded threads and queue: a flood of slow FileSystem reads fails fast instead of piling up memory.
         this.blocking = new ThreadPoolExecutor(config.blockingThreads(), config.blockingThreads(), 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(10_000), daemon("abc-fetch-blocking"));
+                new ArrayBlockingQueue<>(10_000), DaemonThreads.factory("abc-fetch-blocking"));
         this.blocking.allowCoreThreadTimeOut(true);
-        ScheduledThreadPoolExecutor sched = new ScheduledThreadPoolExecutor(1, daemon("abc-fetch-timer"));
+        ScheduledThreadPoolExecutor sched = new ScheduledThreadPoolExecutor(1, DaemonThreads.factory("abc-fetch-timer"));
         sched.setRemoveOnCancelPolicy(true);
         this.scheduler = sched;
         this.requestConfig = RequestConfig.custom()
@@ -433,7 +434,7 @@ public final class ImageFetcher implements AutoCloseable {
             if (result.isDone()) {
                 return;
             }
-            Throwable c = FetchErrorClassifier.unwrap(e);
+            Throwable c = Throwables.unwrap(e);
             if (c instanceof LimitedBodyConsumer.BodyTooLargeException) {
                 fail(FetchException.tooLarge(c.getMessage() + " (" + uri + ")"));
                 return;
@@ -481,8 +482,7 @@ public final class ImageFetcher implements AutoCloseable {
                         true, 0, null));
                 return;
             }
-            Duration delay = RetryTiming.backoff(made, config.initialBackoff(), config.maxBackoff(),
-                    config.backoffMultiplier(), config.backoffJitter(), random);
+            Duration delay = config.backoff().delay(made, random);
             if (retryAfter.isPresent()) {
                 Duration ra = retryAfter.get().compareTo(config.maxRetryAfter()) > 0 ? config.maxRetryAfter()
                         : retryAfter.get();
@@ -594,7 +594,7 @@ public final class ImageFetcher implements AutoCloseable {
                         .setIoThreadCount(c.ioThreads())
                         .setSoTimeout(Timeout.of(c.attemptTimeout()))
                         .build())
-                .setThreadFactory(daemon("abc-fetch-io"))
+                .setThreadFactory(DaemonThreads.factory("abc-fetch-io"))
                 .disableRedirectHandling()
                 .disableAutomaticRetries()
                 .disableCookieManagement()
@@ -603,14 +603,5 @@ public final class ImageFetcher implements AutoCloseable {
                 .setUserAgent(c.userAgent())
                 .evictIdleConnections(TimeValue.ofSeconds(30))
                 .build();
-    }
-
-    private static ThreadFactory daemon(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

@@ -6,24 +6,11 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
-import java.util.function.DoubleSupplier;
 
-/** Pure retry timing: exponential backoff with jitter, and Retry-After parsing (seconds or HTTP date). */
+/** Retry-After parsing (seconds or HTTP date); the backoff itself is {@link FetchConfig#backoff()}. */
 public final class RetryTiming {
 
     private RetryTiming() {}
-
-    /**
-     * Delay before retry number {@code retry} (1 = first retry): {@code initial * multiplier^(retry-1)} capped at
-     * {@code max}, then reduced by up to {@code jitter} (a fraction 0..1) so that many clients do not retry in step.
-     */
-    public static Duration backoff(int retry, Duration initial, Duration max, double multiplier, double jitter,
-            DoubleSupplier random) {
-        double base = initial.toNanos() * Math.pow(multiplier, Math.max(0, retry - 1));
-        double capped = Math.min(base, (double) max.toNanos());
-        double factor = 1.0 - jitter * random.getAsDouble();
-        return Duration.ofNanos((long) Math.max(0, capped * factor));
-    }
 
     /**
      * Parses a Retry-After header: delta-seconds or an HTTP date (IMF-fixdate, RFC 850 or asctime are all

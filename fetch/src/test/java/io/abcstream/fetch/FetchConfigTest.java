@@ -9,7 +9,9 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.time.Duration;
 import java.util.List;
+import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
 import org.junit.jupiter.api.Test;
 
 class FetchConfigTest {
@@ -43,25 +45,43 @@ class FetchConfigTest {
             back = (FetchConfig) in.readObject();
         }
         assertThat(back.allowedCidrs()).isEqualTo(cfg.allowedCidrs());
-        assertThat(back.toBuilder().build().maxBytes()).isEqualTo(cfg.maxBytes());
+        assertThat(back.maxBytes()).isEqualTo(cfg.maxBytes());
+        assertThat(back).isEqualTo(cfg);
     }
 
     @Test
-    void settersAndBuildValidate() {
-        FetchConfig.Builder b = FetchConfig.builder();
-        assertThatThrownBy(() -> b.connectTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> b.maxBytes(0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> b.maxAttempts(0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> b.maxRedirects(-1)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> b.backoffJitter(1.5)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> b.backoffMultiplier(0.5)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> b.allowedCidrs(List.of("not-a-cidr"))).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> b.allowedPorts(List.of(70000))).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> b.userAgent("bad\nagent")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> FetchConfig.builder().attemptTimeout(Duration.ofSeconds(10))
-                .totalTimeout(Duration.ofSeconds(5)).build()).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> FetchConfig.builder().initialBackoff(Duration.ofSeconds(20)).build())
+    void everySettingAndTheCombinationAreValidated() {
+        assertInvalid(FetchOptions.CONNECT_TIMEOUT, Duration.ZERO);
+        assertInvalid(FetchOptions.MAX_BYTES, new MemorySize(0));
+        assertInvalid(FetchOptions.MAX_ATTEMPTS, 0);
+        assertInvalid(FetchOptions.MAX_REDIRECTS, -1);
+        assertInvalid(FetchOptions.BACKOFF_JITTER, 1.5);
+        assertInvalid(FetchOptions.BACKOFF_MULTIPLIER, 0.5);
+        assertInvalid(FetchOptions.ALLOWED_CIDRS, List.of("not-a-cidr"));
+        assertInvalid(FetchOptions.ALLOWED_PORTS, List.of(70000));
+        assertInvalid(FetchOptions.USER_AGENT, "bad\nagent");
+        assertThatThrownBy(() -> FetchConfig.fromConfiguration(new Configuration()
+                .set(FetchOptions.ATTEMPT_TIMEOUT, Duration.ofSeconds(10))
+                .set(FetchOptions.TOTAL_TIMEOUT, Duration.ofSeconds(5))))
                 .isInstanceOf(IllegalArgumentException.class);
+        assertInvalid(FetchOptions.INITIAL_BACKOFF, Duration.ofSeconds(20));
         assertThat(FetchConfig.defaults().allowedCidrs()).isEmpty();
+    }
+
+    @Test
+    void backoffIsExponentialCappedAndJitteredWithAJitterOfOneAllowed() {
+        FetchConfig c = FetchConfig.fromConfiguration(new Configuration()
+                .set(FetchOptions.INITIAL_BACKOFF, Duration.ofMillis(100))
+                .set(FetchOptions.MAX_BACKOFF, Duration.ofSeconds(2))
+                .set(FetchOptions.BACKOFF_JITTER, 1.0));
+        assertThat(c.backoffJitter()).isEqualTo(1.0);
+        assertThat(c.backoff().delay(2, () -> 0.0)).isEqualTo(Duration.ofMillis(200));
+        assertThat(c.backoff().delay(2, () -> 0.5)).isEqualTo(Duration.ofMillis(100));
+    }
+
+    private static <T> void assertInvalid(ConfigOption<T> option, T value) {
+        assertThatThrownBy(() -> FetchConfig.fromConfiguration(new Configuration().set(option, value)))
+                .as(option.key() + " = " + value)
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -27,6 +27,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -151,7 +153,7 @@ class ImageFetcherHttpTest {
         });
         server.start();
         // Warm up class loading (HTTP client, TLS) so that timing assertions measure the fetcher.
-        try (ImageFetcher f = fetcher(loopbackConfig().build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig()))) {
             f.fetch(ImageRef.ofUri(base + "/png")).join();
             f.fetch(ImageRef.ofUri(base + "/404")).exceptionally(e -> null).join();
         }
@@ -206,17 +208,22 @@ class ImageFetcherHttpTest {
         }
     }
 
-    private static FetchConfig.Builder loopbackConfig() {
-        return FetchConfig.builder()
-                .allowedCidrs(List.of("127.0.0.0/8"))
-                .connectTimeout(Duration.ofSeconds(2))
-                .attemptTimeout(Duration.ofSeconds(2))
-                .totalTimeout(Duration.ofSeconds(10))
-                .initialBackoff(Duration.ofMillis(20))
-                .maxBackoff(Duration.ofMillis(100))
-                .maxAttempts(3)
-                .maxBytes(1024 * 1024)
-                .userAgent("abc-test-agent/1.0");
+    /** Fetch settings for the loopback server; tests change one or two with {@code set}. */
+    private static Configuration loopbackConfig() {
+        return new Configuration()
+                .set(FetchOptions.ALLOWED_CIDRS, List.of("127.0.0.0/8"))
+                .set(FetchOptions.CONNECT_TIMEOUT, Duration.ofSeconds(2))
+                .set(FetchOptions.ATTEMPT_TIMEOUT, Duration.ofSeconds(2))
+                .set(FetchOptions.TOTAL_TIMEOUT, Duration.ofSeconds(10))
+                .set(FetchOptions.INITIAL_BACKOFF, Duration.ofMillis(20))
+                .set(FetchOptions.MAX_BACKOFF, Duration.ofMillis(100))
+                .set(FetchOptions.MAX_ATTEMPTS, 3)
+                .set(FetchOptions.MAX_BYTES, new MemorySize(1024 * 1024))
+                .set(FetchOptions.USER_AGENT, "abc-test-agent/1.0");
+    }
+
+    private static FetchConfig config(Configuration options) {
+        return FetchConfig.fromConfiguration(options);
     }
 
     private static ImageFetcher fetcher(FetchConfig config) {
@@ -249,7 +256,7 @@ class ImageFetcherHttpTest {
     @Test
     void aBmpWithNonZeroReservedHeaderBytesIsFetchedAsBmp() throws Exception {
         // fetch.reject-unknown-format is on by default: the fetch must sniff as the decoder (and Pillow) do.
-        try (ImageFetcher f = fetcher(loopbackConfig().build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig()))) {
             FetchedImage img = ok(f, base + "/bmp-reserved");
             assertThat(img.format()).isEqualTo(ImageFormat.BMP);
             assertThat(img.bytes()).isEqualTo(TestImages.bmpWithReservedBytes(512));
@@ -258,7 +265,7 @@ class ImageFetcherHttpTest {
 
     @Test
     void fetchesPngAndSniffsFromBytesNotHeaders() throws Exception {
-        try (ImageFetcher f = fetcher(loopbackConfig().build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig()))) {
             FetchedImage img = ok(f, base + "/png");
             assertThat(img.bytes()).isEqualTo(PNG);
             assertThat(img.format()).isEqualTo(ImageFormat.PNG);
@@ -271,7 +278,7 @@ class ImageFetcherHttpTest {
 
     @Test
     void loopbackIsDeniedWithoutTheAllowList() {
-        try (ImageFetcher f = fetcher(loopbackConfig().allowedCidrs(List.of()).build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig().set(FetchOptions.ALLOWED_CIDRS, List.of())))) {
             FetchException e = failure(f, base + "/png");
             assertThat(e.kind()).isEqualTo(FetchException.Kind.FORBIDDEN);
             assertThat(e.getMessage()).contains("127.0.0.1");
@@ -281,7 +288,7 @@ class ImageFetcherHttpTest {
 
     @Test
     void hostNamesGoThroughTheResolverAndAreCheckedAndPinned() throws Exception {
-        try (ImageFetcher f = fetcher(loopbackConfig().build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig()))) {
             FetchedImage img = ok(f, "http://images.test:" + port + "/png");
             assertThat(img.format()).isEqualTo(ImageFormat.PNG);
             assertThat(lastHostHeader).isEqualTo("images.test:" + port);
@@ -293,8 +300,7 @@ class ImageFetcherHttpTest {
                     .isEqualTo(FetchException.Kind.FAILED);
         }
         // An allow-listed host skips the address check (but still connects only to what was resolved).
-        try (ImageFetcher f = fetcher(loopbackConfig().allowedCidrs(List.of())
-                .allowedHosts(List.of("images.test")).build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig().set(FetchOptions.ALLOWED_CIDRS, List.of()).set(FetchOptions.ALLOWED_HOSTS, List.of("images.test"))))) {
             assertThat(ok(f, "http://images.test:" + port + "/png").format()).isEqualTo(ImageFormat.PNG);
             assertThat(failure(f, base + "/png").kind()).isEqualTo(FetchException.Kind.FORBIDDEN);
         }
@@ -307,7 +313,7 @@ class ImageFetcherHttpTest {
         HostResolver rebinding = host -> lookups.incrementAndGet() == 1
                 ? List.of(InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1}))
                 : List.of(InetAddress.getByAddress(host, new byte[] {(byte) 169, (byte) 254, (byte) 169, (byte) 254}));
-        try (ImageFetcher f = ImageFetcher.builder(loopbackConfig().build()).resolver(rebinding).build()) {
+        try (ImageFetcher f = ImageFetcher.builder(config(loopbackConfig())).resolver(rebinding).build()) {
             FetchedImage img = f.fetch(ImageRef.ofUri("http://rebind.test:" + port + "/png")).get(10, TimeUnit.SECONDS);
             assertThat(img.format()).isEqualTo(ImageFormat.PNG);
             // The HTTP client itself has no working DNS, so a second lookup could only have come from us.
@@ -320,7 +326,7 @@ class ImageFetcherHttpTest {
 
     @Test
     void retryAfterIsCapped() throws Exception {
-        try (ImageFetcher f = fetcher(loopbackConfig().maxRetryAfter(Duration.ofMillis(200)).build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig().set(FetchOptions.MAX_RETRY_AFTER, Duration.ofMillis(200))))) {
             long t0 = System.nanoTime();
             FetchedImage img = ok(f, base + "/limited");
             assertThat(img.attempts()).isEqualTo(2);
@@ -332,7 +338,7 @@ class ImageFetcherHttpTest {
     void nonCanonicalIpv4FormsAreNeverFetched() {
         // Shorthand/decimal forms of 127.0.0.1: java.net.URI yields no host for them, so they are refused
         // as invalid before any lookup; were they parsed, the resolved 127.0.0.1 would be denied.
-        try (ImageFetcher f = ImageFetcher.create(loopbackConfig().allowedCidrs(List.of()).build())) {
+        try (ImageFetcher f = ImageFetcher.create(config(loopbackConfig().set(FetchOptions.ALLOWED_CIDRS, List.of())))) {
             for (String host : List.of("127.1", "2130706433", "127.0.1")) {
                 assertThat(failure(f, "http://" + host + ":" + port + "/png").kind()).as(host)
                         .isIn(FetchException.Kind.FORBIDDEN, FetchException.Kind.INVALID_REFERENCE);
@@ -343,7 +349,7 @@ class ImageFetcherHttpTest {
 
     @Test
     void notFoundFailsWithoutRetry() throws Exception {
-        try (ImageFetcher f = fetcher(loopbackConfig().build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig()))) {
             FetchException e = failure(f, base + "/404");
             assertThat(e.kind()).isEqualTo(FetchException.Kind.FAILED);
             assertThat(e.retryable()).isFalse();
@@ -355,7 +361,7 @@ class ImageFetcherHttpTest {
 
     @Test
     void serviceUnavailableIsRetriedThenSucceeds() throws Exception {
-        try (ImageFetcher f = fetcher(loopbackConfig().build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig()))) {
             FetchedImage img = ok(f, base + "/flaky");
             assertThat(img.attempts()).isEqualTo(2);
             assertThat(hits.get("/flaky").get()).isEqualTo(2);
@@ -364,7 +370,7 @@ class ImageFetcherHttpTest {
 
     @Test
     void retriesAreExhausted() throws Exception {
-        try (ImageFetcher f = fetcher(loopbackConfig().build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig()))) {
             FetchException e = failure(f, base + "/always-503");
             assertThat(e.kind()).isEqualTo(FetchException.Kind.FAILED);
             assertThat(e.retryable()).isTrue();
@@ -376,7 +382,7 @@ class ImageFetcherHttpTest {
 
     @Test
     void tooManyRequestsHonoursRetryAfter() throws Exception {
-        try (ImageFetcher f = fetcher(loopbackConfig().build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig()))) {
             long t0 = System.nanoTime();
             FetchedImage img = ok(f, base + "/limited");
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -387,8 +393,7 @@ class ImageFetcherHttpTest {
 
     @Test
     void retryAfterBeyondTheTotalTimeoutFailsAtOnce() throws Exception {
-        try (ImageFetcher f = fetcher(loopbackConfig().attemptTimeout(Duration.ofMillis(500))
-                .totalTimeout(Duration.ofMillis(800)).build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig().set(FetchOptions.ATTEMPT_TIMEOUT, Duration.ofMillis(500)).set(FetchOptions.TOTAL_TIMEOUT, Duration.ofMillis(800))))) {
             long t0 = System.nanoTime();
             FetchException e = failure(f, base + "/limited");
             assertThat(e.kind()).isEqualTo(FetchException.Kind.FAILED);
@@ -400,13 +405,13 @@ class ImageFetcherHttpTest {
 
     @Test
     void followsRedirectsWithinTheLimit() throws Exception {
-        try (ImageFetcher f = fetcher(loopbackConfig().maxRedirects(3).build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig().set(FetchOptions.MAX_REDIRECTS, 3)))) {
             FetchedImage img = ok(f, base + "/r3");
             assertThat(img.finalUri()).isEqualTo(base + "/png");
             assertThat(ok(f, base + "/abs-redirect").finalUri()).isEqualTo(base + "/png");
         }
         hits.get("/png").set(0);
-        try (ImageFetcher f = fetcher(loopbackConfig().maxRedirects(2).build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig().set(FetchOptions.MAX_REDIRECTS, 2)))) {
             FetchException e = failure(f, base + "/r3");
             assertThat(e.kind()).isEqualTo(FetchException.Kind.FAILED);
             assertThat(e.getMessage()).contains("too many redirects");
@@ -416,7 +421,7 @@ class ImageFetcherHttpTest {
 
     @Test
     void redirectsToDeniedTargetsAreForbiddenBeforeConnecting() throws Exception {
-        try (ImageFetcher f = fetcher(loopbackConfig().build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig()))) {
             for (String path : List.of("/to-metadata", "/to-v6-loopback", "/to-mapped", "/to-metadata-name",
                     "/to-file")) {
                 FetchException e = failure(f, base + path);
@@ -429,7 +434,7 @@ class ImageFetcherHttpTest {
 
     @Test
     void redirectLoopFails() throws Exception {
-        try (ImageFetcher f = fetcher(loopbackConfig().maxRedirects(10).build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig().set(FetchOptions.MAX_REDIRECTS, 10)))) {
             FetchException e = failure(f, base + "/loop-a");
             assertThat(e.kind()).isEqualTo(FetchException.Kind.FAILED);
             assertThat(e.getMessage()).contains("redirect loop");
@@ -439,7 +444,7 @@ class ImageFetcherHttpTest {
     @Test
     void streamingBodyOverTheLimitIsAbortedEarly() throws Exception {
         hugeBytesWritten.set(0);
-        try (ImageFetcher f = fetcher(loopbackConfig().maxBytes(256 * 1024).build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig().set(FetchOptions.MAX_BYTES, new MemorySize(256 * 1024))))) {
             long t0 = System.nanoTime();
             FetchException e = failure(f, base + "/huge");
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -454,7 +459,7 @@ class ImageFetcherHttpTest {
 
     @Test
     void declaredContentLengthOverTheLimitIsRefusedAtTheHeaders() throws Exception {
-        try (ImageFetcher f = fetcher(loopbackConfig().maxBytes(256 * 1024).build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig().set(FetchOptions.MAX_BYTES, new MemorySize(256 * 1024))))) {
             long t0 = System.nanoTime();
             FetchException e = failure(f, base + "/declared-huge");
             assertThat(e.kind()).isEqualTo(FetchException.Kind.TOO_LARGE);
@@ -465,8 +470,7 @@ class ImageFetcherHttpTest {
 
     @Test
     void slowServerTimesOutPerAttemptAndIsRetried() throws Exception {
-        try (ImageFetcher f = fetcher(loopbackConfig().attemptTimeout(Duration.ofMillis(300)).maxAttempts(2)
-                .build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig().set(FetchOptions.ATTEMPT_TIMEOUT, Duration.ofMillis(300)).set(FetchOptions.MAX_ATTEMPTS, 2)))) {
             long t0 = System.nanoTime();
             FetchException e = failure(f, base + "/slow");
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -481,8 +485,7 @@ class ImageFetcherHttpTest {
 
     @Test
     void totalTimeoutBoundsTheWholeFetch() throws Exception {
-        try (ImageFetcher f = fetcher(loopbackConfig().attemptTimeout(Duration.ofMillis(400))
-                .totalTimeout(Duration.ofMillis(400)).build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig().set(FetchOptions.ATTEMPT_TIMEOUT, Duration.ofMillis(400)).set(FetchOptions.TOTAL_TIMEOUT, Duration.ofMillis(400))))) {
             long t0 = System.nanoTime();
             FetchException e = failure(f, base + "/slow");
             assertThat(e.kind()).isEqualTo(FetchException.Kind.FAILED);
@@ -495,7 +498,7 @@ class ImageFetcherHttpTest {
     void perHostConcurrencyIsQueuedNotFailed() throws Exception {
         concurrent.set(0);
         maxConcurrent.set(0);
-        try (ImageFetcher f = fetcher(loopbackConfig().maxConcurrentPerHost(2).build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig().set(FetchOptions.MAX_CONCURRENT_PER_HOST, 2)))) {
             List<CompletableFuture<FetchedImage>> all = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 all.add(f.fetch(ImageRef.ofUri(base + "/concurrent")));
@@ -511,7 +514,7 @@ class ImageFetcherHttpTest {
 
     @Test
     void cancellingAFetchAbortsItAndFreesTheHostSlot() throws Exception {
-        try (ImageFetcher f = fetcher(loopbackConfig().maxConcurrentPerHost(1).build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig().set(FetchOptions.MAX_CONCURRENT_PER_HOST, 1)))) {
             CompletableFuture<FetchedImage> slow = f.fetch(ImageRef.ofUri(base + "/slow"));
             Thread.sleep(150);
             assertThat(slow.cancel(true)).isTrue();
@@ -526,7 +529,7 @@ class ImageFetcherHttpTest {
 
     @Test
     void closingTheFetcherFailsInFlightFetchesAndLaterOnes() throws Exception {
-        ImageFetcher f = fetcher(loopbackConfig().build());
+        ImageFetcher f = fetcher(config(loopbackConfig()));
         CompletableFuture<FetchedImage> slow = f.fetch(ImageRef.ofUri(base + "/slow"));
         Thread.sleep(150);
         long t0 = System.nanoTime();
@@ -546,7 +549,7 @@ class ImageFetcherHttpTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = s.getLocalPort();
         }
-        try (ImageFetcher f = fetcher(loopbackConfig().build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig()))) {
             FetchException e = failure(f, "http://127.0.0.1:" + closedPort + "/png");
             assertThat(e.kind()).isEqualTo(FetchException.Kind.FAILED);
             assertThat(e.retryable()).isTrue();
@@ -556,15 +559,15 @@ class ImageFetcherHttpTest {
 
     @Test
     void userinfoPortsAndUnknownBytesArePolicyOrFormatFailures() throws Exception {
-        try (ImageFetcher f = fetcher(loopbackConfig().build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig()))) {
             assertThat(failure(f, "http://user:secret@127.0.0.1:" + port + "/png").kind())
                     .isEqualTo(FetchException.Kind.FORBIDDEN);
             assertThat(failure(f, base + "/text").kind()).isEqualTo(FetchException.Kind.UNDECODABLE);
         }
-        try (ImageFetcher f = fetcher(loopbackConfig().allowedPorts(List.of(443)).build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig().set(FetchOptions.ALLOWED_PORTS, List.of(443))))) {
             assertThat(failure(f, base + "/png").kind()).isEqualTo(FetchException.Kind.FORBIDDEN);
         }
-        try (ImageFetcher f = fetcher(loopbackConfig().rejectUnknownFormat(false).build())) {
+        try (ImageFetcher f = fetcher(config(loopbackConfig().set(FetchOptions.REJECT_UNKNOWN_FORMAT, false)))) {
             assertThat(ok(f, base + "/text").format()).isNull();
         }
     }

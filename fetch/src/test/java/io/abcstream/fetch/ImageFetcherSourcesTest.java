@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,11 +33,11 @@ class ImageFetcherSourcesTest {
         Files.write(root.resolve("big.png"), TestImages.png(20_000));
         Files.write(tmp.resolve("outside.png"), TestImages.png(100));
         Files.createSymbolicLink(root.resolve("escape.png"), tmp.resolve("outside.png"));
-        fetcher = ImageFetcher.builder(FetchConfig.builder()
-                        .maxBytes(10_000)
-                        .fileRoots(List.of(root.toString()))
-                        .allowedSchemes(List.of("http", "https", "data", "file", "s3", "xyz"))
-                        .build())
+        Configuration options = new Configuration()
+                .set(FetchOptions.MAX_BYTES, new MemorySize(10_000))
+                .set(FetchOptions.FILE_ROOTS, List.of(root.toString()))
+                .set(FetchOptions.ALLOWED_SCHEMES, List.of("http", "https", "data", "file", "s3", "xyz"));
+        fetcher = ImageFetcher.builder(FetchConfig.fromConfiguration(options))
                 .resolver(host -> {
                     throw new java.net.UnknownHostException(host); // these tests never resolve
                 })

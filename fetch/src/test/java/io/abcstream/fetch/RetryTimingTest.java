@@ -2,8 +2,10 @@ package io.abcstream.fetch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.abcstream.common.Backoff;
 import java.time.Duration;
 import java.time.Instant;
+import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
 
 class RetryTimingTest {
@@ -11,15 +13,26 @@ class RetryTimingTest {
     private static final Duration I = Duration.ofMillis(100);
     private static final Duration MAX = Duration.ofSeconds(2);
 
+    /** The backoff the fetcher waits, from its settings (the same numbers the fetch's own formula gave). */
+    private static Duration backoff(int retry, Duration initial, Duration max, double multiplier, double jitter,
+            double random) {
+        Backoff b = FetchConfig.fromConfiguration(new Configuration()
+                .set(FetchOptions.INITIAL_BACKOFF, initial)
+                .set(FetchOptions.MAX_BACKOFF, max)
+                .set(FetchOptions.BACKOFF_MULTIPLIER, multiplier)
+                .set(FetchOptions.BACKOFF_JITTER, jitter)).backoff();
+        return b.delay(retry, () -> random);
+    }
+
     @Test
     void exponentialCappedAndJittered() {
-        assertThat(RetryTiming.backoff(1, I, MAX, 2.0, 0.0, () -> 0.9)).isEqualTo(Duration.ofMillis(100));
-        assertThat(RetryTiming.backoff(2, I, MAX, 2.0, 0.0, () -> 0.9)).isEqualTo(Duration.ofMillis(200));
-        assertThat(RetryTiming.backoff(4, I, MAX, 2.0, 0.0, () -> 0.9)).isEqualTo(Duration.ofMillis(800));
-        assertThat(RetryTiming.backoff(10, I, MAX, 2.0, 0.0, () -> 0.9)).isEqualTo(MAX);
-        assertThat(RetryTiming.backoff(2, I, MAX, 2.0, 0.5, () -> 1.0)).isEqualTo(Duration.ofMillis(100));
-        assertThat(RetryTiming.backoff(2, I, MAX, 2.0, 0.5, () -> 0.0)).isEqualTo(Duration.ofMillis(200));
-        assertThat(RetryTiming.backoff(1000, I, MAX, 10.0, 0.0, () -> 0.0)).isEqualTo(MAX); // no overflow
+        assertThat(backoff(1, I, MAX, 2.0, 0.0, 0.9)).isEqualTo(Duration.ofMillis(100));
+        assertThat(backoff(2, I, MAX, 2.0, 0.0, 0.9)).isEqualTo(Duration.ofMillis(200));
+        assertThat(backoff(4, I, MAX, 2.0, 0.0, 0.9)).isEqualTo(Duration.ofMillis(800));
+        assertThat(backoff(10, I, MAX, 2.0, 0.0, 0.9)).isEqualTo(MAX);
+        assertThat(backoff(2, I, MAX, 2.0, 0.5, 1.0)).isEqualTo(Duration.ofMillis(100));
+        assertThat(backoff(2, I, MAX, 2.0, 0.5, 0.0)).isEqualTo(Duration.ofMillis(200));
+        assertThat(backoff(1000, I, MAX, 10.0, 0.0, 0.0)).isEqualTo(MAX); // no overflow
     }
 
     @Test

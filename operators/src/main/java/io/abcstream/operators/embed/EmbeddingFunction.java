@@ -1,5 +1,6 @@
 package io.abcstream.operators.embed;
 
+import io.abcstream.common.DaemonThreads;
 import io.abcstream.fetch.ImageFetcher;
 import io.abcstream.model.image.ImageDecoder;
 import io.abcstream.model.runtime.Embedder;
@@ -18,7 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
@@ -57,7 +57,6 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
     inFlight = new ConcurrentHashMap<>();
     lease = BatchingService.acquire(config.batching());
     fetcher = ImageFetcher.create(config.fetch());
-    AtomicInteger threadIds = new AtomicInteger();
     cpu =
         new ThreadPoolExecutor(
             config.cpuThreads(),
@@ -65,11 +64,7 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
             60,
             TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(),
-            r -> {
-              Thread t = new Thread(r, "abc-preprocess-" + threadIds.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+            DaemonThreads.factory("abc-preprocess"));
     ImageDecoder decoder =
         ImageDecoder.builder()
             .maxPixels(config.maxImagePixels())

@@ -65,7 +65,10 @@ class EmbeddingPipelineTest {
                 .maxWait(Duration.ofMillis(10))
                 .maxInstructionTokens(16)
                 .build());
-    fetcher = ImageFetcher.create(FetchConfig.builder().fileRoots(List.of(root.toString())).build());
+    fetcher =
+        ImageFetcher.create(
+            FetchConfig.fromConfiguration(
+                new Configuration().set(FetchOptions.FILE_ROOTS, List.of(root.toString()))));
     cpu = Executors.newFixedThreadPool(2);
     pipeline = pipeline(PipelineMetrics.NONE);
     reference = Embedder.open(bundle, "cpu");
