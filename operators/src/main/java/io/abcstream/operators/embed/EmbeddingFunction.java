@@ -5,12 +5,12 @@ import io.abcstream.fetch.ImageFetcher;
 import io.abcstream.model.image.ImageDecoder;
 import io.abcstream.model.runtime.Embedder;
 import io.abcstream.operators.batching.BatchingService;
-import io.abcstream.operators.failure.Failures;
 import io.abcstream.schemas.ErrorClass;
 import io.abcstream.schemas.ImageEmbeddingRequest;
 import io.abcstream.schemas.codec.RecordCodec;
 import io.abcstream.schemas.internal.EmbeddingOutcome;
 import io.abcstream.schemas.internal.SourcedRequest;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -145,18 +145,7 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
   }
 
   private EmbeddingOutcome failureOutcome(SourcedRequest input, StageFailure f) {
-    return EmbeddingOutcome.newBuilder()
-        .setFailure(
-            Failures.of(
-                input,
-                null,
-                f.stage(),
-                f.errorClass(),
-                f.message(),
-                f.attempts(),
-                inputCodec,
-                pipeline == null ? null : pipeline.modelVersion()))
-        .build();
+    return f.toOutcome(input, null, inputCodec, pipeline == null ? null : pipeline.modelVersion());
   }
 
   private void count(List<EmbeddingOutcome> results) {
@@ -171,7 +160,7 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
 
   private void registerMetrics(MetricGroup metrics) {
     embeddingsOut = metrics.counter("embeddingsOut");
-    deadLettered = new java.util.EnumMap<>(ErrorClass.class);
+    deadLettered = new EnumMap<>(ErrorClass.class);
     MetricGroup dlq = metrics.addGroup("deadLettered");
     for (ErrorClass c : ErrorClass.values()) {
       deadLettered.put(c, dlq.counter(c.name()));

@@ -12,7 +12,6 @@ import io.abcstream.model.runtime.PreparedInput;
 import io.abcstream.model.text.ModelInputException;
 import io.abcstream.operators.batching.BatchingService;
 import io.abcstream.operators.document.DocumentIds;
-import io.abcstream.operators.failure.Failures;
 import io.abcstream.schemas.EmbeddingMode;
 import io.abcstream.schemas.ImageEmbedding;
 import io.abcstream.schemas.ImageEmbeddingRequest;
@@ -22,6 +21,7 @@ import io.abcstream.schemas.internal.SourcedRequest;
 import io.abcstream.schemas.FailureStage;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
@@ -148,7 +148,7 @@ public final class EmbeddingPipeline {
     stages.entered(FailureStage.TOKENIZE);
     ImageEmbeddingRequest request = sourced.getRequest();
     List<String> instructions = request.getInstructions();
-    List<String> rows = instructions.isEmpty() ? java.util.Collections.singletonList(null) : instructions;
+    List<String> rows = instructions.isEmpty() ? Collections.singletonList(null) : instructions;
     List<EmbeddingOutcome> failed = new ArrayList<>();
     List<String> submittedTexts = new ArrayList<>();
     List<CompletableFuture<float[]>> vectors = new ArrayList<>();
@@ -222,18 +222,7 @@ public final class EmbeddingPipeline {
   }
 
   private EmbeddingOutcome failure(SourcedRequest sourced, String instruction, StageFailure f) {
-    return EmbeddingOutcome.newBuilder()
-        .setFailure(
-            Failures.of(
-                sourced,
-                instruction,
-                f.stage(),
-                f.errorClass(),
-                f.message(),
-                f.attempts(),
-                inputCodec,
-                modelVersion))
-        .build();
+    return f.toOutcome(sourced, instruction, inputCodec, modelVersion);
   }
 
   /** What the document records as its image: the URI, but not inline bytes or data: payloads. */
