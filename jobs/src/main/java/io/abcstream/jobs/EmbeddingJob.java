@@ -4,7 +4,7 @@ import io.abcstream.connectors.elasticsearch.DenseVectorOptions;
 import io.abcstream.connectors.elasticsearch.ElasticsearchConnectionConfig;
 import io.abcstream.connectors.elasticsearch.ElasticsearchSink;
 import io.abcstream.connectors.elasticsearch.IndexManager;
-import io.abcstream.connectors.fetch.FetchConfig;
+import io.abcstream.fetch.FetchConfig;
 import io.abcstream.connectors.kafka.AvroRecordSerializationSchema;
 import io.abcstream.connectors.kafka.KafkaClientConfig;
 import io.abcstream.connectors.kafka.RequestDeserializationSchema;

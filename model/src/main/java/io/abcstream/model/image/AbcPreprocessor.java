@@ -93,24 +93,47 @@ public final class AbcPreprocessor {
         if (ResampleEngine.VECTOR) {
             try (NativeJpeg.RowReader jpeg = decoder.openJpegRows(encoded)) {
                 if (jpeg != null) {
-                    SmartResize.Size s1;
-                    SmartResize.Size s2;
-                    try {
-                        s1 = stage1Size(jpeg.height(), jpeg.width());
-                        s2 = stage2Size(s1.height(), s1.width());
-                    } catch (ImageException shape) {
-                        // The reference decodes before it checks the shape: a broken file reports that first.
-                        jpeg.finish();
-                        throw shape;
-                    }
-                    RgbImage resized = VectorResampler.resizeChain(jpeg, PillowResampler.Filter.BICUBIC,
-                            s1.width(), s1.height(), s2.width(), s2.height());
-                    jpeg.finish();
-                    return new PreprocessedImage(resized, patchSize, mergeSize, temporalPatchSize, lut);
+                    return streamRows(jpeg);
                 }
             }
         }
         return preprocess(decoder.decode(encoded));
+    }
+
+    /**
+     * {@link #decodeAndPreprocess(ImageDecoder, byte[])} of an image already {@link ImageDecoder#probe probed}
+     * (the caller needed its size first, e.g. for a memory budget): the bytes are neither sniffed nor is the
+     * header read again.
+     *
+     * @throws ImageException as {@link ImageDecoder#decode(byte[], ImageProbe)} and {@link #preprocess(RgbImage)}
+     */
+    public PreprocessedImage decodeAndPreprocess(ImageDecoder decoder, byte[] encoded, ImageProbe probe) {
+        Objects.requireNonNull(probe, "probe");
+        if (ResampleEngine.VECTOR) {
+            try (NativeJpeg.RowReader jpeg = decoder.openJpegRows(encoded, probe)) {
+                if (jpeg != null) {
+                    return streamRows(jpeg);
+                }
+            }
+        }
+        return preprocess(decoder.decode(encoded, probe));
+    }
+
+    private PreprocessedImage streamRows(NativeJpeg.RowReader jpeg) {
+        SmartResize.Size s1;
+        SmartResize.Size s2;
+        try {
+            s1 = stage1Size(jpeg.height(), jpeg.width());
+            s2 = stage2Size(s1.height(), s1.width());
+        } catch (ImageException shape) {
+            // The reference decodes before it checks the shape: a broken file reports that first.
+            jpeg.finish();
+            throw shape;
+        }
+        RgbImage resized = VectorResampler.resizeChain(jpeg, PillowResampler.Filter.BICUBIC,
+                s1.width(), s1.height(), s2.width(), s2.height());
+        jpeg.finish();
+        return new PreprocessedImage(resized, patchSize, mergeSize, temporalPatchSize, lut);
     }
 
     /** Which resampler this JVM runs: the Vector API one or the portable scalar one (same pixels). */

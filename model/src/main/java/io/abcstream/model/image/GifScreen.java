@@ -51,7 +51,7 @@ final class GifScreen {
         if (left < 0 || screenW <= 0 || screenH <= 0 || (screenW == fw && screenH == fh && left == 0 && top == 0)) {
             return frameRgb;
         }
-        decoder.checkDimensions(ImageDecoder.Format.GIF, screenW, screenH);
+        decoder.checkDimensions(ImageFormat.GIF, screenW, screenH);
         byte r = 0;
         byte g = 0;
         byte bl = 0;

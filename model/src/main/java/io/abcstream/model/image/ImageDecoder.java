@@ -13,6 +13,7 @@ import java.awt.image.SampleModel;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.Locale;
+import java.util.Objects;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
@@ -50,11 +51,6 @@ public final class ImageDecoder {
     public static final long PILLOW_MAX_IMAGE_PIXELS = 1024L * 1024 * 1024 / 4 / 3;
     /** Default byte limit of the encoded input: 64 MiB. */
     public static final long DEFAULT_MAX_BYTES = 64L << 20;
-
-    /** Recognised container formats, from the leading bytes. */
-    public enum Format {
-        JPEG, PNG, GIF, WEBP, TIFF, BMP
-    }
 
     private final long maxPixels;
     private final long maxBytes;
@@ -96,33 +92,63 @@ public final class ImageDecoder {
             throw undecodable("empty input (zero bytes)", null);
         }
         checkByteSize(data);
-        Format format = sniff(data);
+        ImageFormat format = ImageFormat.sniff(data);
         if (format == null) {
             throw undecodable("not a supported image format (JPEG, PNG, GIF, WebP, TIFF, BMP); leading bytes "
                     + leadingHex(data), null);
         }
         checkContainer(format, data);
+        return decodePixels(data, readHeader(format, data, " image could not be decoded: "));
+    }
+
+    /**
+     * {@link #decode(byte[])} of an image already {@link #probe probed}: neither sniffs nor reads the header again.
+     *
+     * @throws ImageException as {@link #decode(byte[])}
+     */
+    public RgbImage decode(byte[] data, ImageProbe probe) {
+        Objects.requireNonNull(probe, "probe");
+        if (data == null || data.length == 0) {
+            throw undecodable("empty input (zero bytes)", null);
+        }
+        checkByteSize(data);
+        checkContainer(probe.format(), data);
+        return decodePixels(data, probe);
+    }
+
+    /** The pixels of an image whose header passed {@link #checkDimensions}. */
+    private RgbImage decodePixels(byte[] data, ImageProbe probe) {
+        ImageFormat format = probe.format();
+        int width = probe.width();
+        int height = probe.height();
+        if (format == ImageFormat.JPEG && nativeJpeg && NativeJpeg.isAvailable()) {
+            RgbImage img;
+            try {
+                img = NativeJpeg.decode(data, maxPixels);
+            } catch (ImageException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw undecodable(format + " image could not be decoded: " + e, e);
+            } catch (OutOfMemoryError e) {
+                throw new ImageException(ImageException.Kind.IMAGE_TOO_LARGE,
+                        format + " image needs more memory than is available: " + e.getMessage(), e);
+            }
+            if (img != null) {
+                if (img.width() != width || img.height() != height) {
+                    throw undecodable(format + ": decoded size " + img.width() + "x" + img.height()
+                            + " differs from the header's " + width + "x" + height, null);
+                }
+                return img;
+            }
+            // null: a kind the native decoder leaves to ImageIO (CMYK/YCCK, not 8-bit)
+        }
         ImageReader reader = newReader(format);
         WarningCollector warnings = new WarningCollector();
         try (ByteArrayImageInputStream in = new ByteArrayImageInputStream(data)) {
             reader.setInput(in, true, true);
             reader.addIIOReadWarningListener(warnings);
-            int width = reader.getWidth(0);
-            int height = reader.getHeight(0);
-            checkDimensions(format, width, height);
             RgbImage out;
-            if (format == Format.JPEG) {
-                if (nativeJpeg && NativeJpeg.isAvailable()) {
-                    RgbImage img = NativeJpeg.decode(data, maxPixels);
-                    if (img != null) {
-                        if (img.width() != width || img.height() != height) {
-                            throw undecodable(format + ": decoded size " + img.width() + "x" + img.height()
-                                    + " differs from the header's " + width + "x" + height, null);
-                        }
-                        return img;
-                    }
-                    // null: a kind the native decoder leaves to ImageIO (CMYK/YCCK, not 8-bit)
-                }
+            if (format == ImageFormat.JPEG) {
                 Raster raster = reader.readRaster(0, null);
                 warnings.throwIfTruncated(format);
                 out = JpegColor.toRgb(raster, JpegColor.Markers.parse(data), width, height);
@@ -135,7 +161,7 @@ public final class ImageDecoder {
                             + " differs from the header's " + width + "x" + height, null);
                 }
                 out = toRgb(image, format);
-                if (format == Format.GIF) {
+                if (format == ImageFormat.GIF) {
                     out = GifScreen.composeFirstFrame(data, image, out, this);
                 }
             }
@@ -161,12 +187,26 @@ public final class ImageDecoder {
      */
     NativeJpeg.RowReader openJpegRows(byte[] data) {
         if (!nativeJpeg || !NativeJpeg.isAvailable() || data == null || data.length == 0
-                || sniff(data) != Format.JPEG) {
+                || ImageFormat.sniff(data) != ImageFormat.JPEG) {
             return null;
         }
         checkByteSize(data);
-        checkContainer(Format.JPEG, data);
-        SmartResize.Size header = probe(data);
+        checkContainer(ImageFormat.JPEG, data);
+        return openRows(data, probe(data, ImageFormat.JPEG));
+    }
+
+    /** {@link #openJpegRows(byte[])} of an image already {@link #probe probed}: no second sniff or header read. */
+    NativeJpeg.RowReader openJpegRows(byte[] data, ImageProbe probe) {
+        if (!nativeJpeg || !NativeJpeg.isAvailable() || data == null || data.length == 0
+                || probe.format() != ImageFormat.JPEG) {
+            return null;
+        }
+        checkByteSize(data);
+        checkContainer(ImageFormat.JPEG, data);
+        return openRows(data, probe);
+    }
+
+    private NativeJpeg.RowReader openRows(byte[] data, ImageProbe header) {
         NativeJpeg.RowReader rows = NativeJpeg.open(data, maxPixels);
         if (rows != null && (rows.width() != header.width() || rows.height() != header.height())) {
             rows.close();
@@ -189,34 +229,51 @@ public final class ImageDecoder {
                 : "ImageIO (JDK libjpeg 6b): " + NativeJpeg.unavailableReason();
     }
 
-    /** Reads only the header: the {@code (width, height)} the image would decode to, after the same checks. */
-    public SmartResize.Size probe(byte[] data) {
+    /** Reads only the header: the format and the {@code (width, height)} the image would decode to, checked. */
+    public ImageProbe probe(byte[] data) {
+        return probe(data, null);
+    }
+
+    /**
+     * {@link #probe(byte[])} with the format already sniffed (by the fetch, say), so the bytes are not sniffed
+     * again; {@code null} sniffs here.
+     */
+    public ImageProbe probe(byte[] data, ImageFormat sniffed) {
         if (data == null || data.length == 0) {
             throw undecodable("empty input (zero bytes)", null);
         }
-        Format format = sniff(data);
+        ImageFormat format = sniffed != null ? sniffed : ImageFormat.sniff(data);
         if (format == null) {
             throw undecodable("not a supported image format; leading bytes " + leadingHex(data), null);
         }
+        return readHeader(format, data, " header could not be read: ");
+    }
+
+    /** The one header read: dimensions from the format's reader, checked against the pixel limit. */
+    private ImageProbe readHeader(ImageFormat format, byte[] data, String failure) {
+        ReadCounters.HEADERS.increment();
         ImageReader reader = newReader(format);
         try (ByteArrayImageInputStream in = new ByteArrayImageInputStream(data)) {
             reader.setInput(in, true, true);
             int width = reader.getWidth(0);
             int height = reader.getHeight(0);
             checkDimensions(format, width, height);
-            return new SmartResize.Size(height, width);
+            return new ImageProbe(format, width, height);
         } catch (ImageException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw undecodable(format + " header could not be read: " + e, e);
+            throw undecodable(format + failure + e, e);
+        } catch (OutOfMemoryError e) {
+            throw new ImageException(ImageException.Kind.IMAGE_TOO_LARGE,
+                    format + " image needs more memory than is available: " + e.getMessage(), e);
         } finally {
             reader.dispose();
         }
     }
 
     /** Container-level checks the plugins do not make (Pillow/libwebp reject these). */
-    private void checkContainer(Format format, byte[] d) {
-        if (format == Format.JPEG) {
+    private void checkContainer(ImageFormat format, byte[] d) {
+        if (format == ImageFormat.JPEG) {
             // Each progressive scan re-walks the whole coefficient buffer: a small file with thousands of
             // scans takes minutes to decode. Entropy-coded data never contains FF DA (0xFF is stuffed or
             // starts an RSTn), so counting FF DA pairs counts SOS markers (metadata can only add to it).
@@ -228,13 +285,13 @@ public final class ImageDecoder {
                                     + maxJpegScans);
                 }
             }
-        } else if (format == Format.WEBP) {
+        } else if (format == ImageFormat.WEBP) {
             long riffSize = (d[4] & 0xFFL) | (d[5] & 0xFFL) << 8 | (d[6] & 0xFFL) << 16 | (d[7] & 0xFFL) << 24;
             if (riffSize + 8 > d.length) {
                 throw undecodable("WEBP image file is truncated: RIFF declares " + (riffSize + 8) + " bytes, got "
                         + d.length, null);
             }
-        } else if (format == Format.GIF && d.length >= 10) {
+        } else if (format == ImageFormat.GIF && d.length >= 10) {
             // Pillow sizes a GIF by its logical screen; the JDK reader reports the first frame. Check both.
             int sw = (d[6] & 0xFF) | (d[7] & 0xFF) << 8;
             int sh = (d[8] & 0xFF) | (d[9] & 0xFF) << 8;
@@ -244,7 +301,7 @@ public final class ImageDecoder {
         }
     }
 
-    void checkDimensions(Format format, int width, int height) {
+    void checkDimensions(ImageFormat format, int width, int height) {
         if (width <= 0 || height <= 0) {
             throw undecodable(format + " header has invalid dimensions " + width + "x" + height, null);
         }
@@ -260,34 +317,7 @@ public final class ImageDecoder {
         }
     }
 
-    /** Identifies the container by its signature; {@code null} when unknown. */
-    public static Format sniff(byte[] d) {
-        if (d.length >= 3 && (d[0] & 0xFF) == 0xFF && (d[1] & 0xFF) == 0xD8 && (d[2] & 0xFF) == 0xFF) {
-            return Format.JPEG;
-        }
-        if (d.length >= 8 && (d[0] & 0xFF) == 0x89 && d[1] == 'P' && d[2] == 'N' && d[3] == 'G' && d[4] == 0x0D
-                && d[5] == 0x0A && d[6] == 0x1A && d[7] == 0x0A) {
-            return Format.PNG;
-        }
-        if (d.length >= 6 && d[0] == 'G' && d[1] == 'I' && d[2] == 'F' && d[3] == '8' && (d[4] == '7' || d[4] == '9')
-                && d[5] == 'a') {
-            return Format.GIF;
-        }
-        if (d.length >= 12 && d[0] == 'R' && d[1] == 'I' && d[2] == 'F' && d[3] == 'F' && d[8] == 'W' && d[9] == 'E'
-                && d[10] == 'B' && d[11] == 'P') {
-            return Format.WEBP;
-        }
-        if (d.length >= 4 && ((d[0] == 'I' && d[1] == 'I' && d[2] == 42 && d[3] == 0)
-                || (d[0] == 'M' && d[1] == 'M' && d[2] == 0 && d[3] == 42))) {
-            return Format.TIFF;
-        }
-        if (d.length >= 14 && d[0] == 'B' && d[1] == 'M') {
-            return Format.BMP;
-        }
-        return null;
-    }
-
-    private static ImageReader newReader(Format format) {
+    private static ImageReader newReader(ImageFormat format) {
         try {
             switch (format) {
                 case WEBP:
@@ -334,7 +364,7 @@ public final class ImageDecoder {
 
     // ------------------------------------------------------------------ pixel conversion (non-JPEG)
 
-    static RgbImage toRgb(BufferedImage image, Format format) {
+    static RgbImage toRgb(BufferedImage image, ImageFormat format) {
         int w = image.getWidth();
         int h = image.getHeight();
         ColorModel cm = image.getColorModel();
@@ -518,7 +548,7 @@ public final class ImageDecoder {
             }
         }
 
-        void throwIfTruncated(Format format) {
+        void throwIfTruncated(ImageFormat format) {
             if (truncation != null) {
                 throw undecodable(format + " image file is truncated: " + truncation, null);
             }

@@ -180,17 +180,19 @@ class ImageDecoderTest {
 
     @Test
     void probeReadsHeaderOnly() {
-        assertThat(DECODER.probe(TestImages.resource("jpeg_420_q90.jpg"))).isEqualTo(new SmartResize.Size(120, 160));
+        assertThat(DECODER.probe(TestImages.resource("jpeg_420_q90.jpg")))
+                .isEqualTo(new ImageProbe(ImageFormat.JPEG, 160, 120));
+        assertThat(DECODER.probe(TestImages.resource("jpeg_420_q90.jpg")).size()).isEqualTo(new SmartResize.Size(120, 160));
         assertKind(() -> DECODER.probe(TestImages.resource("bomb_png_100000x100000.png")),
                 ImageException.Kind.IMAGE_TOO_LARGE, "limit");
     }
 
     @Test
     void sniffing() {
-        assertThat(ImageDecoder.sniff(TestImages.resource("webp_lossless.webp"))).isEqualTo(ImageDecoder.Format.WEBP);
-        assertThat(ImageDecoder.sniff(TestImages.resource("tiff_rgb.tif"))).isEqualTo(ImageDecoder.Format.TIFF);
-        assertThat(ImageDecoder.sniff(TestImages.resource("bmp_rgb.bmp"))).isEqualTo(ImageDecoder.Format.BMP);
-        assertThat(ImageDecoder.sniff(new byte[] {1, 2, 3})).isNull();
+        assertThat(ImageFormat.sniff(TestImages.resource("webp_lossless.webp"))).isEqualTo(ImageFormat.WEBP);
+        assertThat(ImageFormat.sniff(TestImages.resource("tiff_rgb.tif"))).isEqualTo(ImageFormat.TIFF);
+        assertThat(ImageFormat.sniff(TestImages.resource("bmp_rgb.bmp"))).isEqualTo(ImageFormat.BMP);
+        assertThat(ImageFormat.sniff(new byte[] {1, 2, 3})).isNull();
     }
 
     @Test

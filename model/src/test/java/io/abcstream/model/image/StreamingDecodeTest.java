@@ -117,6 +117,7 @@ class StreamingDecodeTest {
     }
 
     private static void assertSameOutcome(String what, byte[] data) {
+        assertProbedPathAgrees(what, data);
         PreprocessedImage expected = null;
         ImageException expectedError = null;
         try {
@@ -142,5 +143,53 @@ class StreamingDecodeTest {
         assertThat(actualError).as(what).isNull();
         assertThat(actual.gridThw()).as(what).isEqualTo(expected.gridThw());
         assertThat(actual.image().rgb()).as(what).isEqualTo(expected.image().rgb());
+    }
+
+    /**
+     * The streaming operator probes first (for its decode budget) and hands the probe on: that must fail with the
+     * kind, or give the pixels, that probing and then decoding from scratch gives.
+     */
+    private static void assertProbedPathAgrees(String what, byte[] data) {
+        PreprocessedImage expected = null;
+        ImageException expectedError = null;
+        try {
+            DECODER.probe(data);
+            expected = PRE.decodeAndPreprocess(DECODER, data);
+        } catch (ImageException e) {
+            expectedError = e;
+        }
+        PreprocessedImage actual = null;
+        ImageException actualError = null;
+        try {
+            ImageProbe probe = DECODER.probe(data, ImageFormat.sniff(data));
+            actual = PRE.decodeAndPreprocess(DECODER, data, probe);
+        } catch (ImageException e) {
+            actualError = e;
+        }
+        if (expectedError != null) {
+            assertThat(actualError).as(what + ": probed path gave an image, probe + decode " + expectedError)
+                    .isNotNull();
+            assertThat(actualError.kind()).as(what + ": " + actualError.getMessage() + " vs "
+                    + expectedError.getMessage()).isEqualTo(expectedError.kind());
+            return;
+        }
+        assertThat(actualError).as(what + " (probed)").isNull();
+        assertThat(actual.gridThw()).as(what + " (probed)").isEqualTo(expected.gridThw());
+        assertThat(actual.image().rgb()).as(what + " (probed)").isEqualTo(expected.image().rgb());
+    }
+
+    @Test
+    void aProbedJpegIsSniffedOnceAndItsHeaderReadOnce() {
+        assumeStreaming();
+        byte[] data = TestImages.resource("jpeg_420_q90.jpg");
+        long sniffs = ReadCounters.SNIFFS.sum();
+        long headers = ReadCounters.HEADERS.sum();
+        ImageProbe probe = DECODER.probe(data, ImageFormat.sniff(data));
+        PRE.decodeAndPreprocess(DECODER, data, probe);
+        assertThat(ReadCounters.SNIFFS.sum() - sniffs).isEqualTo(1);
+        assertThat(ReadCounters.HEADERS.sum() - headers).isEqualTo(1);
+        // The old entry point, for comparison: it sniffs and reads the header itself.
+        PRE.decodeAndPreprocess(DECODER, data);
+        assertThat(ReadCounters.SNIFFS.sum() - sniffs).isGreaterThan(1);
     }
 }

@@ -1,13 +1,12 @@
 package io.abcstream.operators.embed;
 
-import io.abcstream.connectors.fetch.FetchException;
+import io.abcstream.common.Throwables;
+import io.abcstream.fetch.FetchException;
 import io.abcstream.model.image.ImageException;
 import io.abcstream.model.runtime.ModelException;
 import io.abcstream.model.text.ModelInputException;
 import io.abcstream.schemas.ErrorClass;
 import io.abcstream.schemas.FailureStage;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 
 /**
  * The one place that decides how a failure of the embedding operator is dead-lettered. Every
@@ -20,19 +19,16 @@ public final class EmbeddingFailureClassifier {
 
   /** {@code stageInProgress} labels failures that do not carry their own stage. */
   public static StageFailure classify(Throwable error, FailureStage stageInProgress) {
-    Throwable e = unwrap(error);
-    if (e instanceof FetchException) {
-      FetchException f = (FetchException) e;
+    Throwable e = Throwables.unwrap(error);
+    if (e instanceof FetchException f) {
       FailureStage stage =
           f.kind() == FetchException.Kind.UNDECODABLE ? FailureStage.IMAGE : FailureStage.FETCH;
-      return new StageFailure(stage, f.errorClass(), f.getMessage(), Math.max(1, f.attempts()));
+      return new StageFailure(stage, errorClass(f.kind()), f.getMessage(), Math.max(1, f.attempts()));
     }
-    if (e instanceof ImageException) {
-      ImageException i = (ImageException) e;
-      return new StageFailure(FailureStage.IMAGE, ErrorClass.valueOf(i.kind().errorClass()), i.getMessage(), 1);
+    if (e instanceof ImageException i) {
+      return new StageFailure(FailureStage.IMAGE, errorClass(i.kind()), i.getMessage(), 1);
     }
-    if (e instanceof ModelInputException) {
-      ModelInputException m = (ModelInputException) e;
+    if (e instanceof ModelInputException m) {
       return new StageFailure(FailureStage.TOKENIZE, ErrorClass.valueOf(m.errorClass()), m.getMessage(), 1);
     }
     if (e instanceof ModelException) {
@@ -41,16 +37,27 @@ public final class EmbeddingFailureClassifier {
     if (e instanceof OutOfMemoryError) {
       return new StageFailure(stageInProgress, ErrorClass.MODEL_ERROR, "out of memory: " + e.getMessage(), 1);
     }
-    String message = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     ErrorClass errorClass = stageInProgress == FailureStage.MODEL ? ErrorClass.MODEL_ERROR : ErrorClass.UNKNOWN;
-    return new StageFailure(stageInProgress, errorClass, message, 1);
+    return new StageFailure(stageInProgress, errorClass, Throwables.describe(e), 1);
   }
 
-  static Throwable unwrap(Throwable error) {
-    Throwable e = error;
-    while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
-      e = e.getCause();
-    }
-    return e;
+  /** The dead-letter class of a fetch failure (the fetch module knows nothing of dead letters). */
+  static ErrorClass errorClass(FetchException.Kind kind) {
+    return switch (kind) {
+      case FORBIDDEN -> ErrorClass.FETCH_FORBIDDEN;
+      case FAILED -> ErrorClass.FETCH_FAILED;
+      case TOO_LARGE -> ErrorClass.IMAGE_TOO_LARGE;
+      case UNDECODABLE -> ErrorClass.UNDECODABLE_IMAGE;
+      case INVALID_REFERENCE -> ErrorClass.INVALID_REQUEST;
+    };
+  }
+
+  /** The dead-letter class of a decode or preprocessing failure. */
+  static ErrorClass errorClass(ImageException.Kind kind) {
+    return switch (kind) {
+      case UNDECODABLE_IMAGE -> ErrorClass.UNDECODABLE_IMAGE;
+      case IMAGE_TOO_LARGE -> ErrorClass.IMAGE_TOO_LARGE;
+      case UNSUPPORTED_IMAGE_SHAPE -> ErrorClass.UNSUPPORTED_IMAGE_SHAPE;
+    };
   }
 }

@@ -1,15 +1,16 @@
 package io.abcstream.operators.embed;
 
-import io.abcstream.connectors.fetch.ImageFetcher;
+import io.abcstream.common.DaemonThreads;
+import io.abcstream.fetch.ImageFetcher;
 import io.abcstream.model.image.ImageDecoder;
 import io.abcstream.model.runtime.Embedder;
 import io.abcstream.operators.batching.BatchingService;
-import io.abcstream.operators.failure.Failures;
 import io.abcstream.schemas.ErrorClass;
 import io.abcstream.schemas.ImageEmbeddingRequest;
 import io.abcstream.schemas.codec.RecordCodec;
 import io.abcstream.schemas.internal.EmbeddingOutcome;
 import io.abcstream.schemas.internal.SourcedRequest;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -18,7 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
@@ -57,7 +57,6 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
     inFlight = new ConcurrentHashMap<>();
     lease = BatchingService.acquire(config.batching());
     fetcher = ImageFetcher.create(config.fetch());
-    AtomicInteger threadIds = new AtomicInteger();
     cpu =
         new ThreadPoolExecutor(
             config.cpuThreads(),
@@ -65,11 +64,7 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
             60,
             TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(),
-            r -> {
-              Thread t = new Thread(r, "abc-preprocess-" + threadIds.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+            DaemonThreads.factory("abc-preprocess"));
     ImageDecoder decoder =
         ImageDecoder.builder()
             .maxPixels(config.maxImagePixels())
@@ -150,18 +145,7 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
   }
 
   private EmbeddingOutcome failureOutcome(SourcedRequest input, StageFailure f) {
-    return EmbeddingOutcome.newBuilder()
-        .setFailure(
-            Failures.of(
-                input,
-                null,
-                f.stage(),
-                f.errorClass(),
-                f.message(),
-                f.attempts(),
-                inputCodec,
-                pipeline == null ? null : pipeline.modelVersion()))
-        .build();
+    return f.toOutcome(input, null, inputCodec, pipeline == null ? null : pipeline.modelVersion());
   }
 
   private void count(List<EmbeddingOutcome> results) {
@@ -176,7 +160,7 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
 
   private void registerMetrics(MetricGroup metrics) {
     embeddingsOut = metrics.counter("embeddingsOut");
-    deadLettered = new java.util.EnumMap<>(ErrorClass.class);
+    deadLettered = new EnumMap<>(ErrorClass.class);
     MetricGroup dlq = metrics.addGroup("deadLettered");
     for (ErrorClass c : ErrorClass.values()) {
       deadLettered.put(c, dlq.counter(c.name()));

@@ -1,17 +1,17 @@
 package io.abcstream.operators.embed;
 
-import io.abcstream.connectors.fetch.FetchedImage;
-import io.abcstream.connectors.fetch.ImageFetcher;
-import io.abcstream.connectors.fetch.ImageRef;
+import io.abcstream.fetch.FetchedImage;
+import io.abcstream.fetch.ImageFetcher;
+import io.abcstream.fetch.ImageRef;
 import io.abcstream.model.image.AbcPreprocessor;
 import io.abcstream.model.image.ImageDecoder;
+import io.abcstream.model.image.ImageProbe;
 import io.abcstream.model.image.PreprocessedImage;
 import io.abcstream.model.runtime.EmbeddingInput;
 import io.abcstream.model.runtime.PreparedInput;
 import io.abcstream.model.text.ModelInputException;
 import io.abcstream.operators.batching.BatchingService;
 import io.abcstream.operators.document.DocumentIds;
-import io.abcstream.operators.failure.Failures;
 import io.abcstream.schemas.EmbeddingMode;
 import io.abcstream.schemas.ImageEmbedding;
 import io.abcstream.schemas.ImageEmbeddingRequest;
@@ -21,8 +21,10 @@ import io.abcstream.schemas.internal.SourcedRequest;
 import io.abcstream.schemas.FailureStage;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -89,7 +91,7 @@ public final class EmbeddingPipeline {
               metrics.fetchNanos(System.nanoTime() - start);
               stages.entered(FailureStage.IMAGE);
               long decodeStart = System.nanoTime();
-              PreprocessedImage pre = decodeWithinBudget(image.bytes());
+              PreprocessedImage pre = decodeWithinBudget(image);
               metrics.decodeNanos(System.nanoTime() - decodeStart);
               return pre;
             },
@@ -119,18 +121,23 @@ public final class EmbeddingPipeline {
     }
   }
 
-  /** Header first (cheap, and rejects bombs), then the full decode once its pixels fit the budget. */
-  private PreprocessedImage decodeWithinBudget(byte[] bytes) {
-    io.abcstream.model.image.SmartResize.Size size = decoder.probe(bytes);
+  /**
+   * Header first (cheap, and rejects bombs), then the full decode once its pixels fit the budget.
+   * The fetch's sniffed format and this one header read are handed on, so the decode does neither
+   * again.
+   */
+  private PreprocessedImage decodeWithinBudget(FetchedImage image) {
+    byte[] bytes = image.bytes();
+    ImageProbe probe = decoder.probe(bytes, image.format());
     int permits;
     try {
-      permits = decodeBudget.acquire((long) size.width() * size.height());
+      permits = decodeBudget.acquire(probe.pixels());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new java.util.concurrent.CancellationException("interrupted while waiting for decode memory");
+      throw new CancellationException("interrupted while waiting for decode memory");
     }
     try {
-      return preprocessor.decodeAndPreprocess(decoder, bytes);
+      return preprocessor.decodeAndPreprocess(decoder, bytes, probe);
     } finally {
       decodeBudget.release(permits);
     }
@@ -141,7 +148,7 @@ public final class EmbeddingPipeline {
     stages.entered(FailureStage.TOKENIZE);
     ImageEmbeddingRequest request = sourced.getRequest();
     List<String> instructions = request.getInstructions();
-    List<String> rows = instructions.isEmpty() ? java.util.Collections.singletonList(null) : instructions;
+    List<String> rows = instructions.isEmpty() ? Collections.singletonList(null) : instructions;
     List<EmbeddingOutcome> failed = new ArrayList<>();
     List<String> submittedTexts = new ArrayList<>();
     List<CompletableFuture<float[]>> vectors = new ArrayList<>();
@@ -215,18 +222,7 @@ public final class EmbeddingPipeline {
   }
 
   private EmbeddingOutcome failure(SourcedRequest sourced, String instruction, StageFailure f) {
-    return EmbeddingOutcome.newBuilder()
-        .setFailure(
-            Failures.of(
-                sourced,
-                instruction,
-                f.stage(),
-                f.errorClass(),
-                f.message(),
-                f.attempts(),
-                inputCodec,
-                modelVersion))
-        .build();
+    return f.toOutcome(sourced, instruction, inputCodec, modelVersion);
   }
 
   /** What the document records as its image: the URI, but not inline bytes or data: payloads. */

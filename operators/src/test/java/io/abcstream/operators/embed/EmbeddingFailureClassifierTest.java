@@ -2,7 +2,7 @@ package io.abcstream.operators.embed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.abcstream.connectors.fetch.FetchException;
+import io.abcstream.fetch.FetchException;
 import io.abcstream.model.image.ImageException;
 import io.abcstream.model.runtime.ModelException;
 import io.abcstream.model.text.ModelInputException;
@@ -12,6 +12,8 @@ import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class EmbeddingFailureClassifierTest {
@@ -43,5 +45,18 @@ class EmbeddingFailureClassifierTest {
     assertThat(f.errorClass()).isEqualTo(errorClass);
     assertThat(f.message()).isNotBlank();
     assertThat(f.attempts()).isGreaterThanOrEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"FORBIDDEN, FETCH_FORBIDDEN", "FAILED, FETCH_FAILED", "TOO_LARGE, IMAGE_TOO_LARGE",
+      "UNDECODABLE, UNDECODABLE_IMAGE", "INVALID_REFERENCE, INVALID_REQUEST"})
+  void fetchKindsMapToDlqClasses(FetchException.Kind kind, String errorClass) {
+    assertThat(EmbeddingFailureClassifier.errorClass(kind).name()).isEqualTo(errorClass);
+  }
+
+  @ParameterizedTest
+  @EnumSource(ImageException.Kind.class)
+  void imageKindsMapToTheDlqClassOfTheirName(ImageException.Kind kind) {
+    assertThat(EmbeddingFailureClassifier.errorClass(kind).name()).isEqualTo(kind.errorClass());
   }
 }

@@ -2,10 +2,12 @@ package io.abcstream.operators.embed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.abcstream.connectors.fetch.FetchConfig;
-import io.abcstream.connectors.fetch.ImageFetcher;
+import io.abcstream.fetch.FetchConfig;
+import io.abcstream.fetch.FetchOptions;
+import io.abcstream.fetch.ImageFetcher;
 import io.abcstream.model.image.ImageDecoder;
 import io.abcstream.model.image.PreprocessedImage;
+import io.abcstream.model.image.RgbImage;
 import io.abcstream.model.runtime.Embedder;
 import io.abcstream.model.runtime.Embedding;
 import io.abcstream.model.runtime.EmbeddingInput;
@@ -24,7 +26,12 @@ import io.abcstream.schemas.codec.RecordCodec;
 import io.abcstream.schemas.internal.EmbeddingOutcome;
 import io.abcstream.schemas.internal.SourcedRequest;
 import io.abcstream.testkit.Tolerances;
+import com.sun.net.httpserver.HttpServer;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +41,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,7 +70,10 @@ class EmbeddingPipelineTest {
                 .maxWait(Duration.ofMillis(10))
                 .maxInstructionTokens(16)
                 .build());
-    fetcher = ImageFetcher.create(FetchConfig.builder().fileRoots(List.of(root.toString())).build());
+    fetcher =
+        ImageFetcher.create(
+            FetchConfig.fromConfiguration(
+                new Configuration().set(FetchOptions.FILE_ROOTS, List.of(root.toString()))));
     cpu = Executors.newFixedThreadPool(2);
     pipeline = pipeline(PipelineMetrics.NONE);
     reference = Embedder.open(bundle, "cpu");
@@ -124,6 +135,67 @@ class EmbeddingPipelineTest {
     double bound = fp32Bound();
     assertThat(Tolerances.relativeError(file.getEmbedding(), want)).isLessThanOrEqualTo(bound);
     assertThat(Tolerances.relativeError(data.getEmbedding(), want)).isLessThanOrEqualTo(bound);
+  }
+
+  @Test
+  void aBmpWithNonZeroReservedHeaderBytesFetchedOverHttpIsEmbeddedAsPillowReadsIt() throws Exception {
+    // Pillow ignores the BMP header's reserved words; the fetch (reject-unknown-format is on by default)
+    // once refused such files. Same pixels as the PNG, so the same vector as the reference gives for it.
+    RgbImage pixels = ImageDecoder.defaults().decode(png);
+    byte[] bmp = bmp24(pixels);
+    bmp[6] = 0x12;
+    bmp[7] = 0x34;
+    bmp[8] = 0x56;
+    bmp[9] = 0x78;
+    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+    server.createContext(
+        "/cat.bmp",
+        exchange -> {
+          exchange.sendResponseHeaders(200, bmp.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bmp);
+          }
+        });
+    server.start();
+    FetchConfig loopback =
+        FetchConfig.fromConfiguration(
+            new Configuration().set(FetchOptions.ALLOWED_CIDRS, List.of("127.0.0.0/8")));
+    try (ImageFetcher http = ImageFetcher.create(loopback)) {
+      EmbeddingPipeline overHttp = pipeline(http, PipelineMetrics.NONE);
+      String uri = "http://127.0.0.1:" + server.getAddress().getPort() + "/cat.bmp";
+      List<EmbeddingOutcome> outcomes = overHttp.embed(sourced(uri), stage -> {}).get(120, TimeUnit.SECONDS);
+
+      assertThat(failures(outcomes)).isEmpty();
+      ImageEmbedding e = embeddings(outcomes).get(0);
+      assertThat(e.getImageUri()).isEqualTo(uri);
+      assertThat(e.getPixelsWidth()).isEqualTo(embeddings(run(sourced(ByteBuffer.wrap(png)))).get(0).getPixelsWidth());
+      float[] want = reference.embedImage(png, List.of()).get(0).vector();
+      assertThat(Tolerances.relativeError(e.getEmbedding(), want)).isLessThanOrEqualTo(fp32Bound());
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  /** A bottom-up 24-bit BMP (BITMAPINFOHEADER, rows padded to 4 bytes) of these pixels. */
+  static byte[] bmp24(RgbImage image) {
+    int w = image.width();
+    int h = image.height();
+    int stride = (w * 3 + 3) & ~3;
+    int size = 54 + stride * h;
+    ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+    b.put((byte) 'B').put((byte) 'M').putInt(size).putInt(0).putInt(54);
+    b.putInt(40).putInt(w).putInt(h).putShort((short) 1).putShort((short) 24);
+    b.putInt(0).putInt(stride * h).putInt(2835).putInt(2835).putInt(0).putInt(0);
+    byte[] rgb = image.rgb();
+    for (int y = h - 1; y >= 0; y--) {
+      int row = b.position();
+      for (int x = 0; x < w; x++) {
+        int i = (y * w + x) * 3;
+        b.put(rgb[i + 2]).put(rgb[i + 1]).put(rgb[i]);
+      }
+      b.position(row + stride);
+    }
+    return b.array();
   }
 
   @Test
@@ -194,6 +266,10 @@ class EmbeddingPipelineTest {
   }
 
   private static EmbeddingPipeline pipeline(PipelineMetrics metrics) {
+    return pipeline(fetcher, metrics);
+  }
+
+  private static EmbeddingPipeline pipeline(ImageFetcher fetcher, PipelineMetrics metrics) {
     return new EmbeddingPipeline(
         fetcher,
         ImageDecoder.defaults(),
