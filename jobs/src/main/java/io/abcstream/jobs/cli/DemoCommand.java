@@ -9,6 +9,7 @@ import io.abcstream.model.runtime.Embedder;
 import io.abcstream.schemas.EmbeddingFailure;
 import io.abcstream.schemas.ImageEmbeddingRequest;
 import io.abcstream.schemas.codec.SingleObjectCodec;
+import io.abcstream.operators.batching.BatchingOptions;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,9 +79,9 @@ final class DemoCommand implements Callable<Integer> {
       conf.set(JobOptions.DLQ_TOPIC, DLQ);
       conf.set(JobOptions.GROUP_ID, "abc-demo");
       conf.set(JobOptions.STARTING_OFFSETS, "timestamp:" + start);
-      conf.set(JobOptions.BUNDLE, bundleDir.toString());
+      conf.set(BatchingOptions.BUNDLE, bundleDir.toString());
       conf.set(io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions.INDEX_PREFIX, INDEX);
-      conf.set(JobOptions.BATCH_MAX_WAIT, Duration.ofMillis(50));
+      conf.set(BatchingOptions.BATCH_MAX_WAIT, Duration.ofMillis(50));
       conf.setString("elasticsearch.hosts", es);
       // The demo serves its images from this machine; production keeps loopback denied.
       conf.setString("fetch.policy.allowed-cidrs", "127.0.0.0/8");

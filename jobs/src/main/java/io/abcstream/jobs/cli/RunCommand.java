@@ -4,6 +4,7 @@ import io.abcstream.jobs.EmbeddingJob;
 import io.abcstream.jobs.JobEnvironment;
 import io.abcstream.jobs.config.JobConfig;
 import io.abcstream.jobs.config.JobOptions;
+import io.abcstream.operators.batching.BatchingOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -72,7 +73,7 @@ final class RunCommand implements Callable<Integer> {
 
   /** A relative bundle path means the repository's when it is not under the working directory. */
   static void resolveBundle(Configuration conf) {
-    Path bundle = Paths.get(conf.get(JobOptions.BUNDLE));
+    Path bundle = Paths.get(conf.get(BatchingOptions.BUNDLE));
     if (!bundle.isAbsolute() && !Files.isDirectory(bundle)) {
       Path inRepo = RepoLayout.root().resolve(bundle);
       if (Files.isDirectory(inRepo)) {
@@ -82,6 +83,6 @@ final class RunCommand implements Callable<Integer> {
     if (bundle.toAbsolutePath().normalize().equals(RepoLayout.root().resolve("bundles/tiny").normalize())) {
       bundle = RepoLayout.tinyBundle();
     }
-    conf.set(JobOptions.BUNDLE, bundle.toAbsolutePath().toString());
+    conf.set(BatchingOptions.BUNDLE, bundle.toAbsolutePath().toString());
   }
 }

@@ -1,8 +1,10 @@
 package io.abcstream.operators.embed;
 
+import io.abcstream.common.DaemonThreads;
 import io.abcstream.connectors.fetch.ImageFetcher;
 import io.abcstream.model.image.ImageDecoder;
 import io.abcstream.model.runtime.Embedder;
+import io.abcstream.operators.batching.AvailableCores;
 import io.abcstream.operators.batching.BatchingService;
 import io.abcstream.operators.failure.Failures;
 import io.abcstream.schemas.ErrorClass;
@@ -18,7 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
@@ -37,6 +38,7 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
   private static final long serialVersionUID = 1L;
 
   private final EmbeddingOperatorConfig config;
+  private final AvailableCores cores;
 
   private transient ImageFetcher fetcher;
   private transient BatchingService.Lease lease;
@@ -48,28 +50,30 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
   private transient Map<ErrorClass, Counter> deadLettered;
 
   public EmbeddingFunction(EmbeddingOperatorConfig config) {
+    this(config, AvailableCores.RUNTIME);
+  }
+
+  /** {@code cores} is asked in open(), on the TaskManager, for the thread counts left unset. */
+  public EmbeddingFunction(EmbeddingOperatorConfig config, AvailableCores cores) {
     this.config = Objects.requireNonNull(config, "config");
+    this.cores = Objects.requireNonNull(cores, "cores");
   }
 
   @Override
   public void open(OpenContext openContext) {
     inputCodec = RecordCodec.of(config.inputFormat(), ImageEmbeddingRequest.class);
     inFlight = new ConcurrentHashMap<>();
-    lease = BatchingService.acquire(config.batching());
+    lease = BatchingService.acquire(config.batching(), cores);
     fetcher = ImageFetcher.create(config.fetch());
-    AtomicInteger threadIds = new AtomicInteger();
+    int cpuThreads = config.cpuThreads(cores);
     cpu =
         new ThreadPoolExecutor(
-            config.cpuThreads(),
-            config.cpuThreads(),
+            cpuThreads,
+            cpuThreads,
             60,
             TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(),
-            r -> {
-              Thread t = new Thread(r, "abc-preprocess-" + threadIds.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+            DaemonThreads.factory("abc-preprocess"));
     ImageDecoder decoder =
         ImageDecoder.builder()
             .maxPixels(config.maxImagePixels())

@@ -8,6 +8,7 @@ import io.abcstream.model.image.ImageDecoder;
 import io.abcstream.model.runtime.Embedder;
 import io.abcstream.model.runtime.Embedding;
 import io.abcstream.operators.batching.BatchingConfig;
+import io.abcstream.operators.batching.BatchingOptions;
 import io.abcstream.operators.batching.BatchingService;
 import io.abcstream.operators.TestBundles;
 import io.abcstream.operators.document.DocumentIds;
@@ -23,12 +24,13 @@ import io.abcstream.schemas.internal.SourcedRequest;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,11 +54,12 @@ class EmbeddingPipelineTest {
     Files.write(root.resolve("cat.png"), png);
     lease =
         BatchingService.acquire(
-            BatchingConfig.builder()
-                .bundleDir(bundle.toString())
-                .maxWait(Duration.ofMillis(10))
-                .maxInstructionTokens(16)
-                .build());
+            BatchingConfig.fromConfiguration(
+                Configuration.fromMap(
+                    Map.of(
+                        BatchingOptions.BUNDLE.key(), bundle.toString(),
+                        BatchingOptions.BATCH_MAX_WAIT.key(), "10 ms",
+                        BatchingOptions.MAX_INSTRUCTION_TOKENS.key(), "16"))));
     fetcher = ImageFetcher.create(FetchConfig.builder().fileRoots(List.of(root.toString())).build());
     cpu = Executors.newFixedThreadPool(2);
     pipeline = pipeline(PipelineMetrics.NONE);
