@@ -1,5 +1,6 @@
 package io.abcstream.operators.batching;
 
+import io.abcstream.common.DaemonThreads;
 import io.abcstream.model.runtime.AbcModel;
 import io.abcstream.model.runtime.EmbeddingInput;
 import io.abcstream.model.runtime.ModelException;
@@ -105,8 +106,7 @@ public final class BatchingService {
     }
     for (int i = 0; i < models.size(); i++) {
       AbcModel model = models.get(i);
-      Thread worker = new Thread(() -> work(model), "abc-inference-" + config.devices().get(i));
-      worker.setDaemon(true);
+      Thread worker = DaemonThreads.newThread(() -> work(model), "abc-inference-" + config.devices().get(i));
       worker.start();
       workers.add(worker);
     }
