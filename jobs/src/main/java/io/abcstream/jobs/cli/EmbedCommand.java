@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Embeds one image (under instructions) or one text with the ABC model, printing JSON lines. */
@@ -48,11 +49,7 @@ final class EmbedCommand implements Callable<Integer> {
   @Option(names = "--instruction", description = "instruction (repeatable): one vector each, in order")
   List<String> instructions = new ArrayList<>();
 
-  @Option(names = "--bundle", description = "model bundle (default: the committed tiny bundle)")
-  Path bundle;
-
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda:N (default ${DEFAULT-VALUE})")
-  String device;
+  @Mixin ModelArgs model;
 
   @Option(names = "--dump-inputs", description = "write the model inputs (.npy) and prompt here")
   Path dumpInputs;
@@ -65,8 +62,7 @@ final class EmbedCommand implements Callable<Integer> {
     }
     // Read the image before loading the model: a wrong path should not cost a model load.
     byte[] imageBytes = input.image == null ? null : readImage(input.image);
-    Path bundleDir = bundle != null ? bundle : RepoLayout.tinyBundle();
-    try (Embedder embedder = Embedder.open(bundleDir, device)) {
+    try (Embedder embedder = Embedder.open(model.bundleDir(), model.device)) {
       if (dumpInputs != null) {
         embedder.dumpInputs(dumpInputs);
       }

@@ -14,8 +14,9 @@ import picocli.CommandLine.Option;
     name = "export",
     mixinStandardHelpOptions = true,
     description = {
-      "Turn the ABC checkpoints (base Qwen2-VL snapshot + pretrain and instruct LoRA adapters)",
-      "into a model bundle the pipeline loads. Runs export/export.py with Debian's python3-torch."
+      "Turn the ABC checkpoints into a model bundle the pipeline loads.",
+      "The checkpoints are a base Qwen2-VL snapshot and the pretrain and instruct LoRA adapters;",
+      "runs export/export.py with Debian's python3-torch."
     })
 final class ExportCommand implements Callable<Integer> {
 
@@ -72,6 +73,6 @@ final class ExportCommand implements Callable<Integer> {
       command.add("--tokenizer");
       command.add(tokenizer.toAbsolutePath().toString());
     }
-    return ProcessRunner.run(command);
+    return ProcessRunner.runForProgress(command);
   }
 }

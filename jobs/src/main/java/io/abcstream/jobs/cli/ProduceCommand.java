@@ -28,8 +28,9 @@ import picocli.CommandLine.Option;
     name = "produce",
     mixinStandardHelpOptions = true,
     description = {
-      "Send one image request to the input topic. A local file is sent inline (bytes);",
-      "a URI (https, http, data:, file:, s3: ...) is sent as a reference for the job to fetch."
+      "Send one image request to the input topic.",
+      "A local file is sent inline (bytes); a URI (https, http, data:, file:, s3: ...) is sent as a",
+      "reference for the job to fetch."
     })
 final class ProduceCommand implements Callable<Integer> {
 

@@ -3,6 +3,7 @@ package io.abcstream.jobs.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.List;
 
 /** Where the repository's scripts and bundled files are, as seen by the CLI. */
 final class RepoLayout {
@@ -30,8 +31,8 @@ final class RepoLayout {
     Path bundle = root().resolve("bundles/tiny");
     if (!Files.exists(bundle.resolve("tokenizer.json"))) {
       int rc =
-          ProcessRunner.run(
-              java.util.List.of(
+          ProcessRunner.runForProgress(
+              List.of(
                   "bash", script("dev/fetch-tokenizer.sh").toString(), bundle.resolve("tokenizer.json").toString()));
       if (rc != 0) {
         throw new IllegalStateException("could not fetch the tokenizer for " + bundle + " (dev/fetch-tokenizer.sh)");

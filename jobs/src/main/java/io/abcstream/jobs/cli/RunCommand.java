@@ -2,18 +2,18 @@ package io.abcstream.jobs.cli;
 
 import io.abcstream.jobs.EmbeddingJob;
 import io.abcstream.jobs.JobEnvironment;
-import io.abcstream.jobs.config.JobConfig;
+import io.abcstream.jobs.config.JobConfigArgs;
 import io.abcstream.jobs.config.JobOptions;
+import io.abcstream.operators.batching.BatchingOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Runs the embedding job on a local MiniCluster (with the Web UI) or submits it to a cluster. */
@@ -21,16 +21,13 @@ import picocli.CommandLine.Option;
     name = "run",
     mixinStandardHelpOptions = true,
     description = {
-      "Run the Kafka → ABC → Elasticsearch job. Locally on a MiniCluster with the Flink Web UI,",
-      "or with --jobmanager on a running Flink cluster (uses the shaded job jar)."
+      "Run the Kafka → ABC → Elasticsearch embedding job.",
+      "Locally on a MiniCluster with the Flink Web UI, or with --jobmanager on a running Flink",
+      "cluster (uses the shaded job jar). Progress goes to stderr."
     })
 final class RunCommand implements Callable<Integer> {
 
-  @Option(names = "--config", description = "job YAML (every key with its default: config/job.example.yaml)")
-  Path config;
-
-  @Option(names = "-D", description = "override a config key: -D kafka.input-topic=x (repeatable)")
-  List<String> overrides = new ArrayList<>();
+  @Mixin JobConfigArgs config;
 
   @Option(names = "--jobmanager", description = "host:port of a Flink JobManager's REST endpoint")
   String jobManager;
@@ -40,7 +37,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Configuration conf = JobEnvironment.withDefaults(JobConfig.load(config, overrides));
+    Configuration conf = JobEnvironment.withDefaults(config.load());
     resolveBundle(conf);
     StreamExecutionEnvironment env;
     if (jobManager != null) {
@@ -61,10 +58,10 @@ final class RunCommand implements Callable<Integer> {
       env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
     }
     EmbeddingJob.Plan plan = EmbeddingJob.build(env, conf);
-    System.out.println("abc run: indexing into " + plan.index() + " (alias " + plan.alias() + "), model "
+    System.err.println("abc run: indexing into " + plan.index() + " (alias " + plan.alias() + "), model "
         + plan.modelVersion() + ", " + plan.dims() + " dims");
     if (jobManager == null) {
-      System.out.println("abc run: Flink Web UI at http://localhost:" + webPort);
+      System.err.println("abc run: Flink Web UI at http://localhost:" + webPort);
     }
     env.execute(conf.get(JobOptions.JOB_NAME));
     return 0;
@@ -72,7 +69,7 @@ final class RunCommand implements Callable<Integer> {
 
   /** A relative bundle path means the repository's when it is not under the working directory. */
   static void resolveBundle(Configuration conf) {
-    Path bundle = Paths.get(conf.get(JobOptions.BUNDLE));
+    Path bundle = Paths.get(conf.get(BatchingOptions.BUNDLE));
     if (!bundle.isAbsolute() && !Files.isDirectory(bundle)) {
       Path inRepo = RepoLayout.root().resolve(bundle);
       if (Files.isDirectory(inRepo)) {
@@ -82,6 +79,6 @@ final class RunCommand implements Callable<Integer> {
     if (bundle.toAbsolutePath().normalize().equals(RepoLayout.root().resolve("bundles/tiny").normalize())) {
       bundle = RepoLayout.tinyBundle();
     }
-    conf.set(JobOptions.BUNDLE, bundle.toAbsolutePath().toString());
+    conf.set(BatchingOptions.BUNDLE, bundle.toAbsolutePath().toString());
   }
 }

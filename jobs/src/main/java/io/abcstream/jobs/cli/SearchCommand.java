@@ -1,13 +1,15 @@
 package io.abcstream.jobs.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions;
 import io.abcstream.jobs.search.KnnSearch;
 import io.abcstream.model.runtime.Embedder;
 import io.abcstream.model.runtime.Embedding;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Embeds a text query with the same model and runs kNN against the index. */
@@ -16,7 +18,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Find the indexed image+instruction embeddings nearest to a text query.",
-      "Prints one JSON object per hit: score, request_id, instruction, mode, image_uri."
+      "Prints one JSON object per hit: score, request_id, instruction, mode, image_uri.",
+      "Connects as the job does: --config job.yaml and -D elasticsearch.* keys, or the --es flags."
     })
 final class SearchCommand implements Callable<Integer> {
 
@@ -26,38 +29,39 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = {"-k", "--k"}, defaultValue = "5", description = "hits to return (default ${DEFAULT-VALUE})")
   int k;
 
-  @Option(names = "--index", defaultValue = "abc-embeddings",
-      description = "index or alias (default ${DEFAULT-VALUE}; the demo uses abc-demo)")
+  @Option(
+      names = "--index",
+      description = "index or alias (default: elasticsearch.index.prefix of the config, i.e. the job's alias; the demo uses abc-demo)")
   String index;
 
   @Option(names = "--mode", description = "only documents of this mode: image+instruction or image")
   String mode;
 
-  @Option(names = "--es", defaultValue = "${env:ABC_ES_URL:-http://127.0.0.1:9200}",
-      description = "Elasticsearch URL (default ${DEFAULT-VALUE})")
-  String es;
+  @Mixin ElasticsearchArgs elasticsearch;
 
-  @Option(names = "--bundle", description = "model bundle (default: the committed tiny bundle)")
-  Path bundle;
+  @Mixin ModelArgs model;
 
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda:N")
-  String device;
+  /** The --index given, else the alias the job writes to with the same configuration. */
+  String index(Configuration conf) {
+    return index != null ? index : conf.get(ElasticsearchSinkOptions.INDEX_PREFIX);
+  }
 
   @Override
   public Integer call() throws Exception {
-    Path bundleDir = bundle != null ? bundle : RepoLayout.tinyBundle();
+    Configuration conf = elasticsearch.configuration();
+    String target = index(conf);
     Embedding query;
-    try (Embedder embedder = Embedder.open(bundleDir, device)) {
+    try (Embedder embedder = Embedder.open(model.bundleDir(), model.device)) {
       query = embedder.embedText(text);
     }
     ObjectMapper json = new ObjectMapper();
-    try (KnnSearch search = new KnnSearch(es)) {
-      List<KnnSearch.Hit> hits = search.search(index, query.vector(), k, mode);
+    try (KnnSearch search = new KnnSearch(elasticsearch.connection())) {
+      List<KnnSearch.Hit> hits = search.search(target, query.vector(), k, mode);
       for (KnnSearch.Hit hit : hits) {
         System.out.println(json.writeValueAsString(hit));
       }
       if (hits.isEmpty()) {
-        System.err.println("no hits in " + index + " (is anything indexed? try ./abc demo --once)");
+        System.err.println("no hits in " + target + " (is anything indexed? try ./abc demo --once)");
       }
     }
     return 0;

@@ -1,16 +1,13 @@
 package io.abcstream.jobs.config;
 
-import io.abcstream.operators.batching.BatchingConfig;
-import io.abcstream.operators.embed.EmbeddingOperatorConfig;
 import io.abcstream.operators.validate.RequestValidator;
-import java.time.Duration;
-import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
 /**
- * The embedding job's own settings (Kafka topics, the model, batching). Fetching and the
- * Elasticsearch sink and index have theirs in FetchOptions and ElasticsearchSinkOptions; any Flink option
+ * The embedding job's own settings (Kafka topics, request validation). The model and batching,
+ * the embedding operator, fetching and the Elasticsearch sink and index have theirs in
+ * BatchingOptions, EmbeddingOptions, FetchOptions and ElasticsearchSinkOptions; any Flink option
  * (execution.checkpointing.*, restart-strategy.*, parallelism.default...) may sit in the same file.
  */
 public final class JobOptions {
@@ -55,47 +52,8 @@ public final class JobOptions {
       ConfigOptions.key("kafka.output-format").stringType().defaultValue("avro")
           .withDescription("Format of DLQ and vector records: avro or json.");
 
-  // ---- Model and batching
-  public static final ConfigOption<String> BUNDLE =
-      ConfigOptions.key("model.bundle").stringType().defaultValue("bundles/tiny")
-          .withDescription("Model bundle directory (manifest.json, tokenizer.json, vision.pt, language.pt).");
-  public static final ConfigOption<List<String>> DEVICES =
-      ConfigOptions.key("model.devices").stringType().asList().defaultValues("cpu")
-          .withDescription("One inference worker per device: cpu or cuda:N.");
-  public static final ConfigOption<Integer> INFERENCE_THREADS =
-      ConfigOptions.key("model.cpu-inference-threads").intType()
-          .defaultValue(BatchingConfig.DEFAULT_INFERENCE_THREADS)
-          .withDescription("libtorch threads per CPU inference worker (0 = all cores); GPUs ignore it.");
-  public static final ConfigOption<Integer> MAX_INSTRUCTION_TOKENS =
-      ConfigOptions.key("model.max-instruction-tokens").intType().defaultValue(BatchingConfig.DEFAULT_MAX_INSTRUCTION_TOKENS)
-          .withDescription("Instructions with more tokens go to the DLQ as INSTRUCTION_TOO_LONG.");
-  public static final ConfigOption<Integer> BATCH_MAX_ITEMS =
-      ConfigOptions.key("batch.max-items").intType().defaultValue(BatchingConfig.DEFAULT_MAX_ITEMS)
-          .withDescription("Most rows per model batch.");
-  public static final ConfigOption<Integer> BATCH_MAX_TOKENS =
-      ConfigOptions.key("batch.max-tokens").intType().defaultValue(BatchingConfig.DEFAULT_MAX_TOKENS)
-          .withDescription("Most padded tokens (rows x longest row) per batch.");
-  public static final ConfigOption<Duration> BATCH_MAX_WAIT =
-      ConfigOptions.key("batch.max-wait").durationType().defaultValue(BatchingConfig.DEFAULT_MAX_WAIT)
-          .withDescription("How long the oldest row waits for companions.");
-
-  // ---- Embedding operator
-  public static final ConfigOption<Integer> CPU_THREADS =
-      ConfigOptions.key("embed.cpu-threads").intType().defaultValue(EmbeddingOperatorConfig.DEFAULT_CPU_THREADS)
-          .withDescription("Threads for decode, preprocessing and tokenization per operator instance.");
-  public static final ConfigOption<Integer> CAPACITY =
-      ConfigOptions.key("embed.capacity").intType().defaultValue(64)
-          .withDescription("Requests in flight per operator instance (async capacity).");
-  public static final ConfigOption<Duration> TIMEOUT =
-      ConfigOptions.key("embed.timeout").durationType().defaultValue(Duration.ofMinutes(2))
-          .withDescription("A request still unfinished after this goes to the DLQ as TIMEOUT.");
-  public static final ConfigOption<Long> MAX_IMAGE_PIXELS =
-      ConfigOptions.key("embed.max-image-pixels").longType().defaultValue(EmbeddingOperatorConfig.DEFAULT_MAX_IMAGE_PIXELS)
-          .withDescription("Header pixel limit checked before decoding (Pillow's MAX_IMAGE_PIXELS).");
-  public static final ConfigOption<Long> DECODE_PIXEL_BUDGET =
-      ConfigOptions.key("embed.decode-pixel-budget").longType().defaultValue(EmbeddingOperatorConfig.DEFAULT_DECODE_PIXEL_BUDGET)
-          .withDescription("Source pixels decoded at once per operator instance (~8 bytes each when decoded whole;"
-              + " streamed JPEG rows hold far less but count their header pixels); bounds decode memory.");
+  // ---- Request validation (the model and batching settings are in BatchingOptions, the
+  // embedding operator's in EmbeddingOptions)
   public static final ConfigOption<Integer> MAX_INSTRUCTIONS =
       ConfigOptions.key("embed.max-instructions").intType().defaultValue(RequestValidator.DEFAULT_MAX_INSTRUCTIONS)
           .withDescription("Most instructions per request.");

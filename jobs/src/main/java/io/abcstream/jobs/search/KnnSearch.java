@@ -9,11 +9,10 @@ import co.elastic.clients.transport.rest_client.RestClientTransport;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.abcstream.operators.document.EmbeddingDocument;
+import io.abcstream.connectors.elasticsearch.ElasticsearchConnectionConfig;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.http.HttpHost;
-import org.elasticsearch.client.RestClient;
 
 /** kNN over the embeddings index: the query side of the pipeline. */
 public final class KnnSearch implements AutoCloseable {
@@ -31,7 +30,12 @@ public final class KnnSearch implements AutoCloseable {
   private final ElasticsearchClient client;
 
   public KnnSearch(String url) {
-    this.transport = new RestClientTransport(RestClient.builder(HttpHost.create(url)).build(), new JacksonJsonpMapper());
+    this(ElasticsearchConnectionConfig.forHosts(url));
+  }
+
+  /** Connects as the job's sink does: hosts, auth by reference, TLS. */
+  public KnnSearch(ElasticsearchConnectionConfig connection) {
+    this.transport = new RestClientTransport(connection.createRestClient(), new JacksonJsonpMapper());
     this.client = new ElasticsearchClient(transport);
   }
 

@@ -31,6 +31,7 @@ public final class BatchingService {
   private final List<AbcModel> models = new ArrayList<>();
   private final List<Thread> workers = new ArrayList<>();
   private final BatchQueue<Pending> queue;
+  private final int cpuInferenceThreads;
   private final BatchingStats stats = new BatchingStats();
   private int users;
 
@@ -64,10 +65,15 @@ public final class BatchingService {
 
   /** The service for {@code config}, started on first use in this JVM (class loader). */
   public static Lease acquire(BatchingConfig config) {
+    return acquire(config, AvailableCores.RUNTIME);
+  }
+
+  /** As {@link #acquire(BatchingConfig)}; {@code cores} sizes the CPU workers when they start. */
+  public static Lease acquire(BatchingConfig config, AvailableCores cores) {
     synchronized (SHARED) {
       BatchingService service = SHARED.get(config);
       if (service == null) {
-        service = new BatchingService(config);
+        service = new BatchingService(config, cores);
         SHARED.put(config, service);
       }
       service.users++;
@@ -75,8 +81,9 @@ public final class BatchingService {
     }
   }
 
-  private BatchingService(BatchingConfig config) {
+  private BatchingService(BatchingConfig config, AvailableCores cores) {
     this.config = config;
+    this.cpuInferenceThreads = config.inferenceThreads(cores);
     this.queue =
         new BatchQueue<>(
             config.maxItems(), config.maxTokens(), BatchQueue.nanos(config.maxWait()), System::nanoTime);
@@ -87,7 +94,7 @@ public final class BatchingService {
                 .bundle(Paths.get(config.bundleDir()))
                 .device(device)
                 .maxUserTokens(config.maxInstructionTokens())
-                .cpuThreads(device.equals("cpu") ? config.inferenceThreads() : 0)
+                .cpuThreads(device.equals("cpu") ? cpuInferenceThreads : 0)
                 .build());
       }
     } catch (IOException e) {
@@ -104,6 +111,11 @@ public final class BatchingService {
       workers.add(worker);
     }
     LOG.info("batching service started: {} model {}", config, models.get(0).modelVersion());
+  }
+
+  /** libtorch threads of each CPU worker, counted on this TaskManager when the config left it unset. */
+  public int cpuInferenceThreads() {
+    return cpuInferenceThreads;
   }
 
   /** The model of the first device: for tokenization and manifest facts (thread-safe parts only). */

@@ -4,6 +4,7 @@ import io.abcstream.common.DaemonThreads;
 import io.abcstream.fetch.ImageFetcher;
 import io.abcstream.model.image.ImageDecoder;
 import io.abcstream.model.runtime.Embedder;
+import io.abcstream.operators.batching.AvailableCores;
 import io.abcstream.operators.batching.BatchingService;
 import io.abcstream.schemas.ErrorClass;
 import io.abcstream.schemas.ImageEmbeddingRequest;
@@ -37,6 +38,7 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
   private static final long serialVersionUID = 1L;
 
   private final EmbeddingOperatorConfig config;
+  private final AvailableCores cores;
 
   private transient ImageFetcher fetcher;
   private transient BatchingService.Lease lease;
@@ -48,19 +50,26 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
   private transient Map<ErrorClass, Counter> deadLettered;
 
   public EmbeddingFunction(EmbeddingOperatorConfig config) {
+    this(config, AvailableCores.RUNTIME);
+  }
+
+  /** {@code cores} is asked in open(), on the TaskManager, for the thread counts left unset. */
+  public EmbeddingFunction(EmbeddingOperatorConfig config, AvailableCores cores) {
     this.config = Objects.requireNonNull(config, "config");
+    this.cores = Objects.requireNonNull(cores, "cores");
   }
 
   @Override
   public void open(OpenContext openContext) {
     inputCodec = RecordCodec.of(config.inputFormat(), ImageEmbeddingRequest.class);
     inFlight = new ConcurrentHashMap<>();
-    lease = BatchingService.acquire(config.batching());
+    lease = BatchingService.acquire(config.batching(), cores);
     fetcher = ImageFetcher.create(config.fetch());
+    int cpuThreads = config.cpuThreads(cores);
     cpu =
         new ThreadPoolExecutor(
-            config.cpuThreads(),
-            config.cpuThreads(),
+            cpuThreads,
+            cpuThreads,
             60,
             TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(),

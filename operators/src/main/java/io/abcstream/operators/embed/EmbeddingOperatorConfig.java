@@ -2,119 +2,63 @@ package io.abcstream.operators.embed;
 
 import io.abcstream.fetch.FetchConfig;
 import io.abcstream.model.image.ImageDecoder;
+import io.abcstream.operators.batching.AvailableCores;
 import io.abcstream.operators.batching.BatchingConfig;
 import io.abcstream.schemas.codec.RecordCodec;
 import java.io.Serializable;
 import java.util.Objects;
+import org.apache.flink.configuration.ReadableConfig;
 
-/** Everything the embedding operator needs to build its clients in open(). */
-public final class EmbeddingOperatorConfig implements Serializable {
+/**
+ * Everything the embedding operator needs to build its clients in open().
+ *
+ * @param cpuThreads decode/preprocess/tokenize threads; {@code null} = all cores of the TaskManager
+ *     (see {@link #cpuThreads(AvailableCores)})
+ * @param decodePixelBudget source pixels being decoded at once in one operator instance
+ * @param inputFormat how the request records are encoded (the Kafka source's setting)
+ */
+public record EmbeddingOperatorConfig(
+    FetchConfig fetch,
+    BatchingConfig batching,
+    Integer cpuThreads,
+    long maxImagePixels,
+    long decodePixelBudget,
+    RecordCodec.Format inputFormat)
+    implements Serializable {
 
-  private static final long serialVersionUID = 1L;
-
-  public static final int DEFAULT_CPU_THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
-  public static final long DEFAULT_MAX_IMAGE_PIXELS = ImageDecoder.PILLOW_MAX_IMAGE_PIXELS;
-  // Two whole-image decodes at the pixel limit at once: ~1.4 GB of decode buffers at worst.
-  public static final long DEFAULT_DECODE_PIXEL_BUDGET = 2 * ImageDecoder.PILLOW_MAX_IMAGE_PIXELS;
-
-  private final FetchConfig fetch;
-  private final BatchingConfig batching;
-  private final int cpuThreads;
-  private final long maxImagePixels;
-  private final long decodePixelBudget;
-  private final RecordCodec.Format inputFormat;
-
-  private EmbeddingOperatorConfig(Builder b) {
-    this.fetch = b.fetch;
-    this.batching = b.batching;
-    this.cpuThreads = b.cpuThreads;
-    this.maxImagePixels = b.maxImagePixels;
-    this.decodePixelBudget = b.decodePixelBudget;
-    this.inputFormat = b.inputFormat;
-  }
-
-  public static Builder builder() {
-    return new Builder();
-  }
-
-  public FetchConfig fetch() {
-    return fetch;
-  }
-
-  public BatchingConfig batching() {
-    return batching;
-  }
-
-  public int cpuThreads() {
-    return cpuThreads;
-  }
-
-  public long maxImagePixels() {
-    return maxImagePixels;
-  }
-
-  /** Source pixels being decoded at once in one operator instance. */
-  public long decodePixelBudget() {
-    return decodePixelBudget;
-  }
-
-  public RecordCodec.Format inputFormat() {
-    return inputFormat;
-  }
-
-  /** Checked setters; fetch and batching configs are required. */
-  public static final class Builder {
-    private FetchConfig fetch;
-    private BatchingConfig batching;
-    private int cpuThreads = DEFAULT_CPU_THREADS;
-    private long maxImagePixels = DEFAULT_MAX_IMAGE_PIXELS;
-    private long decodePixelBudget = DEFAULT_DECODE_PIXEL_BUDGET;
-    private RecordCodec.Format inputFormat = RecordCodec.Format.AVRO;
-
-    public Builder fetch(FetchConfig value) {
-      this.fetch = Objects.requireNonNull(value, "fetch");
-      return this;
+  public EmbeddingOperatorConfig {
+    Objects.requireNonNull(fetch, "fetch");
+    Objects.requireNonNull(batching, "batching");
+    Objects.requireNonNull(inputFormat, "inputFormat");
+    if (cpuThreads != null && cpuThreads < 1) {
+      throw new IllegalArgumentException("cpu threads must be >= 1, got " + cpuThreads);
     }
-
-    public Builder batching(BatchingConfig value) {
-      this.batching = Objects.requireNonNull(value, "batching");
-      return this;
+    if (maxImagePixels < 1) {
+      throw new IllegalArgumentException("max image pixels must be >= 1, got " + maxImagePixels);
     }
-
-    public Builder cpuThreads(int value) {
-      if (value < 1) {
-        throw new IllegalArgumentException("cpu threads must be >= 1, got " + value);
-      }
-      this.cpuThreads = value;
-      return this;
+    if (decodePixelBudget < 1) {
+      throw new IllegalArgumentException(
+          "decode pixel budget must be >= 1, got " + decodePixelBudget);
     }
+  }
 
-    public Builder maxImagePixels(long value) {
-      if (value < 1) {
-        throw new IllegalArgumentException("max image pixels must be >= 1, got " + value);
-      }
-      this.maxImagePixels = value;
-      return this;
-    }
+  /**
+   * Reads {@link EmbeddingOptions}, the fetch and the batching options; the input format is the
+   * Kafka source's, handed in by the job.
+   */
+  public static EmbeddingOperatorConfig fromConfiguration(
+      ReadableConfig conf, RecordCodec.Format inputFormat) {
+    return new EmbeddingOperatorConfig(
+        FetchConfig.fromConfiguration(conf),
+        BatchingConfig.fromConfiguration(conf),
+        conf.getOptional(EmbeddingOptions.CPU_THREADS).orElse(null),
+        conf.get(EmbeddingOptions.MAX_IMAGE_PIXELS),
+        conf.get(EmbeddingOptions.DECODE_PIXEL_BUDGET),
+        inputFormat);
+  }
 
-    public Builder decodePixelBudget(long value) {
-      if (value < 1) {
-        throw new IllegalArgumentException("decode pixel budget must be >= 1, got " + value);
-      }
-      this.decodePixelBudget = value;
-      return this;
-    }
-
-    public Builder inputFormat(RecordCodec.Format value) {
-      this.inputFormat = Objects.requireNonNull(value, "inputFormat");
-      return this;
-    }
-
-    public EmbeddingOperatorConfig build() {
-      if (fetch == null || batching == null) {
-        throw new IllegalStateException("fetch and batching configs are required");
-      }
-      return new EmbeddingOperatorConfig(this);
-    }
+  /** The configured thread count, or every one of {@code cores} when unset. */
+  public int cpuThreads(AvailableCores cores) {
+    return cpuThreads != null ? cpuThreads : Math.max(1, cores.get());
   }
 }

@@ -8,6 +8,7 @@ import io.abcstream.fetch.ImageFetcher;
 import io.abcstream.model.runtime.Embedder;
 import io.abcstream.operators.TestBundles;
 import io.abcstream.operators.batching.BatchingConfig;
+import io.abcstream.operators.batching.BatchingOptions;
 import io.abcstream.operators.batching.BatchingService;
 import io.abcstream.operators.embed.EmbeddingPipeline;
 import io.abcstream.operators.embed.PipelineMetrics;
@@ -49,10 +50,10 @@ class StreamingPathReadsTest {
     ExecutorService cpu = Executors.newSingleThreadExecutor();
     try (BatchingService.Lease lease =
             BatchingService.acquire(
-                BatchingConfig.builder()
-                    .bundleDir(TestBundles.tiny().toString())
-                    .maxWait(Duration.ofMillis(10))
-                    .build());
+                BatchingConfig.fromConfiguration(
+                    new Configuration()
+                        .set(BatchingOptions.BUNDLE, TestBundles.tiny().toString())
+                        .set(BatchingOptions.BATCH_MAX_WAIT, Duration.ofMillis(10))));
         ImageFetcher fetcher = ImageFetcher.create(FetchConfig.fromConfiguration(new Configuration()))) {
       EmbeddingPipeline pipeline =
           new EmbeddingPipeline(

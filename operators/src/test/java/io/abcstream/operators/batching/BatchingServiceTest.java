@@ -17,17 +17,19 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.Test;
 
 /** The batching service on the real tiny bundle through DJL's libtorch. */
 class BatchingServiceTest {
 
   private static BatchingConfig config(int maxItems) {
-    return BatchingConfig.builder()
-        .bundleDir(TestBundles.tiny().toString())
-        .maxItems(maxItems)
-        .maxWait(Duration.ofMillis(30))
-        .build();
+    Configuration conf = new Configuration();
+    conf.set(BatchingOptions.BUNDLE, TestBundles.tiny().toString());
+    conf.set(BatchingOptions.BATCH_MAX_ITEMS, maxItems);
+    conf.set(BatchingOptions.BATCH_MAX_WAIT, Duration.ofMillis(30));
+    return BatchingConfig.fromConfiguration(conf);
   }
 
   private static final List<String> TEXTS =
@@ -38,6 +40,15 @@ class BatchingServiceTest {
           "左边的动物是什么？",
           "a much longer query text that makes this row longer than the others in the batch",
           "dog");
+
+  @Test
+  void unsetCpuInferenceThreadsAreCountedOnTheTaskManagerWhenTheServiceStarts() throws Exception {
+    // The config came from the job graph with no thread count; this "TaskManager" has 6 cores.
+    BatchingConfig fromGraph = InstantiationUtil.clone(config(7), BatchingConfig.class.getClassLoader());
+    try (BatchingService.Lease lease = BatchingService.acquire(fromGraph, () -> 6)) {
+      assertThat(lease.service().cpuInferenceThreads()).isEqualTo(3);
+    }
+  }
 
   @Test
   void batchedVectorsEqualEachItemAlone() throws Exception {

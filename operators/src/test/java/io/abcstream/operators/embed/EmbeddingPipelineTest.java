@@ -13,6 +13,7 @@ import io.abcstream.model.runtime.Embedding;
 import io.abcstream.model.runtime.EmbeddingInput;
 import io.abcstream.model.runtime.PreparedInput;
 import io.abcstream.operators.batching.BatchingConfig;
+import io.abcstream.operators.batching.BatchingOptions;
 import io.abcstream.operators.batching.BatchingService;
 import io.abcstream.operators.TestBundles;
 import io.abcstream.operators.document.DocumentIds;
@@ -34,10 +35,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -65,11 +66,12 @@ class EmbeddingPipelineTest {
     Files.write(root.resolve("cat.png"), png);
     lease =
         BatchingService.acquire(
-            BatchingConfig.builder()
-                .bundleDir(bundle.toString())
-                .maxWait(Duration.ofMillis(10))
-                .maxInstructionTokens(16)
-                .build());
+            BatchingConfig.fromConfiguration(
+                Configuration.fromMap(
+                    Map.of(
+                        BatchingOptions.BUNDLE.key(), bundle.toString(),
+                        BatchingOptions.BATCH_MAX_WAIT.key(), "10 ms",
+                        BatchingOptions.MAX_INSTRUCTION_TOKENS.key(), "16"))));
     fetcher =
         ImageFetcher.create(
             FetchConfig.fromConfiguration(
