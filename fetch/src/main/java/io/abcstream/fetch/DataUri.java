@@ -2,6 +2,7 @@ package io.abcstream.fetch;
 
 import java.util.Base64;
 import java.util.Locale;
+import java.nio.charset.StandardCharsets;
 
 /** Decodes RFC 2397 {@code data:} URIs (base64 or percent-encoded), checking the size limit before decoding. */
 public final class DataUri {
@@ -23,7 +24,7 @@ public final class DataUri {
         if (base64) {
             if (data.indexOf('%') >= 0) {
                 // Some producers percent-encode '=' or '/'; the percent-decoded text is no longer than this.
-                data = new String(percentDecode(data, Long.MAX_VALUE), java.nio.charset.StandardCharsets.US_ASCII);
+                data = new String(percentDecode(data, Long.MAX_VALUE), StandardCharsets.US_ASCII);
             }
             return decodeBase64(data, maxBytes);
         }

@@ -8,6 +8,7 @@ import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
+import java.net.Inet6Address;
 
 class AddressPolicyTest {
 
@@ -57,7 +58,7 @@ class AddressPolicyTest {
         mapped[14] = (byte) 169;
         mapped[15] = (byte) 254;
         // Inet6Address.getByAddress keeps the v6 form (InetAddress.getByAddress would collapse it to v4).
-        InetAddress a = java.net.Inet6Address.getByAddress(null, mapped, -1);
+        InetAddress a = Inet6Address.getByAddress(null, mapped, -1);
         assertThat(DEFAULT.denialReason(a)).contains("169.254.169.254");
     }
 

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.net.UnknownHostException;
 
 /** Non-HTTP sources through the public fetch(): inline bytes, data:, file:// roots, Flink FileSystem, schemes. */
 class ImageFetcherSourcesTest {
@@ -39,7 +40,7 @@ class ImageFetcherSourcesTest {
                 .set(FetchOptions.ALLOWED_SCHEMES, List.of("http", "https", "data", "file", "s3", "xyz"));
         fetcher = ImageFetcher.builder(FetchConfig.fromConfiguration(options))
                 .resolver(host -> {
-                    throw new java.net.UnknownHostException(host); // these tests never resolve
+                    throw new UnknownHostException(host); // these tests never resolve
                 })
                 .build();
     }

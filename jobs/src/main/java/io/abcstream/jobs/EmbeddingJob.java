@@ -45,6 +45,8 @@ import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import java.io.IOException;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 
 /**
  * Wires the embedding job: Kafka requests → validate → async embedding → Elasticsearch (and an
@@ -171,14 +173,14 @@ public final class EmbeddingJob {
                   manifest.modelVersion(),
                   EmbeddingDocument.mappings(DenseVectorOptions.fromConfiguration(conf, manifest.dims()))));
       return new Plan(result.index(), result.alias(), manifest.modelVersion(), manifest.dims());
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalStateException("cannot reach Elasticsearch to prepare the index: " + e.getMessage(), e);
     }
   }
 
   static <T> KafkaSink<T> kafkaSink(
       KafkaClientConfig kafka,
-      org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<T> schema) {
+      KafkaRecordSerializationSchema<T> schema) {
     return KafkaSink.<T>builder()
         .setBootstrapServers(kafka.bootstrapServers())
         .setKafkaProducerConfig(kafka.toProperties())

@@ -52,6 +52,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions;
 
 /**
  * The whole job against real Kafka, real Elasticsearch and the real tiny model: good requests of
@@ -116,7 +117,7 @@ class EmbeddingJobITCase {
     conf.set(JobOptions.GROUP_ID, topic);
     conf.set(JobOptions.STARTING_OFFSETS, "earliest");
     conf.set(BatchingOptions.BUNDLE, bundle.toString());
-    conf.set(io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions.INDEX_PREFIX, prefix);
+    conf.set(ElasticsearchSinkOptions.INDEX_PREFIX, prefix);
     conf.set(EmbeddingOptions.MAX_IMAGE_PIXELS, 100_000L);
     conf.set(EmbeddingOptions.CPU_THREADS, 2);
     conf.set(BatchingOptions.BATCH_MAX_WAIT, Duration.ofMillis(50));

@@ -30,6 +30,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions;
 
 /**
  * Stop the job with a savepoint while requests are in flight, restart from it: the index ends
@@ -87,7 +88,7 @@ class EmbeddingJobRestartITCase {
     conf.set(JobOptions.GROUP_ID, topic);
     conf.set(JobOptions.STARTING_OFFSETS, "committed");
     conf.set(BatchingOptions.BUNDLE, bundle.toString());
-    conf.set(io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions.INDEX_PREFIX, prefix);
+    conf.set(ElasticsearchSinkOptions.INDEX_PREFIX, prefix);
     // Small batches and capacity keep requests in flight across the savepoint.
     conf.set(BatchingOptions.BATCH_MAX_ITEMS, 2);
     conf.set(EmbeddingOptions.CAPACITY, 8);

@@ -26,6 +26,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import java.time.Instant;
 
 /** JSON in, JSON out: requests as plain JSON, dead letters and the vector topic as JSON too. */
 @ExtendWith(LocalStackExtension.class)
@@ -72,7 +73,7 @@ class JsonInputVectorTopicITCase {
       ImageEmbedding embedding = embeddings.decode(published.get(0).value());
       assertThat(embedding.getDocId()).isEqualTo(DocumentIds.of("j-1", "what is it?"));
       assertThat(embedding.getMetadata()).containsEntry("source", "json");
-      assertThat(embedding.getEventTime()).isEqualTo(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+      assertThat(embedding.getEventTime()).isEqualTo(Instant.parse("2026-01-01T00:00:00Z"));
       assertThat(new String(published.get(0).key(), StandardCharsets.UTF_8)).isEqualTo(embedding.getDocId());
 
       List<ConsumerRecord<byte[], byte[]>> dead = KafkaTestTopics.read(stack, dlq, 1);

@@ -23,6 +23,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 
 /**
  * Decode + ABC preprocessing (both resize stages, then float pixel rows), single-threaded, on the JPEGs written by
@@ -57,7 +59,7 @@ public class PreprocessBenchmark {
         p.writePixelRows(rows, 0);
         verify(dir.resolve("photo_" + size + ".rows.sha256"), rows);
         // The non-streaming path (decode, then preprocess) must give the same rows.
-        java.util.Arrays.fill(rows, Float.NaN);
+        Arrays.fill(rows, Float.NaN);
         preprocessor.preprocess(decoded).writePixelRows(rows, 0);
         verify(dir.resolve("photo_" + size + ".rows.sha256"), rows);
     }
@@ -78,7 +80,7 @@ public class PreprocessBenchmark {
         String actual;
         try {
             actual = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
         if (!actual.equals(expected)) {

@@ -10,6 +10,8 @@ import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDe
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import java.util.Objects;
+import org.apache.flink.api.common.serialization.DeserializationSchema;
 
 /**
  * Decodes input-topic records into {@link SourcedRequest}s; a record that does not decode is not an
@@ -24,12 +26,12 @@ public final class RequestDeserializationSchema
   private transient RecordCodec<ImageEmbeddingRequest> codec;
 
   public RequestDeserializationSchema(RecordCodec.Format format) {
-    this.format = java.util.Objects.requireNonNull(format, "format");
+    this.format = Objects.requireNonNull(format, "format");
   }
 
   @Override
   public void open(
-      org.apache.flink.api.common.serialization.DeserializationSchema.InitializationContext context) {
+      DeserializationSchema.InitializationContext context) {
     codec = RecordCodec.of(format, ImageEmbeddingRequest.class);
   }
 

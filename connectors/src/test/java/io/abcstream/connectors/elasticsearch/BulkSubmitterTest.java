@@ -14,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.apache.flink.connector.base.sink.writer.ResultHandler;
 import org.junit.jupiter.api.Test;
+import org.assertj.core.groups.Tuple;
 
 /** Every branch of {@link BulkSubmitter#submit} completes the result handler exactly once, the right way. */
 class BulkSubmitterTest {
@@ -108,7 +109,7 @@ class BulkSubmitterTest {
     assertThat(handler.retried.get(0))
         .extracting(IndexOperation::id, IndexOperation::attempt)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("busy", 1), org.assertj.core.groups.Tuple.tuple("unavailable", 1));
+            Tuple.tuple("busy", 1), Tuple.tuple("unavailable", 1));
     assertThat(deadLetters).singleElement().satisfies(letter -> {
       assertThat(letter.operation().id()).isEqualTo("bad");
       assertThat(letter.errorType()).isEqualTo("document_parsing_exception");

@@ -10,6 +10,9 @@ import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.connector.base.sink.writer.ElementConverter;
 import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.Test;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 class ElasticsearchSinkBuilderTest {
 
@@ -37,7 +40,7 @@ class ElasticsearchSinkBuilderTest {
     assertThat(sink.config().maxTimeInBuffer()).isEqualTo(Duration.ofMillis(250));
     // The job graph carries configuration only: it serialises, and holds the env var's name, not a value.
     byte[] bytes = InstantiationUtil.serializeObject(sink);
-    assertThat(new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1)).contains("ES_PASSWORD");
+    assertThat(new String(bytes, StandardCharsets.ISO_8859_1)).contains("ES_PASSWORD");
     ElasticsearchSink<String> copy = InstantiationUtil.deserializeObject(bytes, getClass().getClassLoader());
     assertThat(copy.config().retryPolicy().maxAttempts()).isEqualTo(4);
     assertThat(copy.config().retryPolicy().exhaustedAction()).isEqualTo(RetryPolicy.ExhaustedAction.DEAD_LETTER);
@@ -134,8 +137,8 @@ class ElasticsearchSinkBuilderTest {
   void secretsResolveFromEnvOrFileAndNeverPrintTheValue() throws Exception {
     assertThat(SecretRef.env("ES_PW").resolve(name -> "s3cret")).isEqualTo("s3cret");
     assertThatThrownBy(() -> SecretRef.env("ES_PW").resolve(name -> null)).hasMessageContaining("ES_PW");
-    java.nio.file.Path file = java.nio.file.Files.createTempFile("pw", ".txt");
-    java.nio.file.Files.writeString(file, "from-file\n");
+    Path file = Files.createTempFile("pw", ".txt");
+    Files.writeString(file, "from-file\n");
     assertThat(SecretRef.file(file.toString()).resolve()).isEqualTo("from-file");
     assertThat(SecretRef.file(file.toString()).toString()).doesNotContain("from-file");
   }

@@ -33,6 +33,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.configuration.RestartStrategyOptions;
 
 /**
  * The sink against a real Elasticsearch: Flink jobs on a MiniCluster, and the writer's flush/state
@@ -65,7 +69,7 @@ class ElasticsearchSinkITCase {
                       .withNumberOfReplicas(0)
                       .withManageAlias(false))
               .index();
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalStateException(e);
     }
   }
@@ -145,9 +149,9 @@ class ElasticsearchSinkITCase {
   }
 
   /** Fails the task once, after {@code failAt} records, so the job restarts from its last checkpoint. */
-  static final class FailOnce implements org.apache.flink.api.common.functions.MapFunction<Integer, Integer> {
+  static final class FailOnce implements MapFunction<Integer, Integer> {
     private static final long serialVersionUID = 1L;
-    static final java.util.concurrent.atomic.AtomicBoolean FAILED = new java.util.concurrent.atomic.AtomicBoolean();
+    static final AtomicBoolean FAILED = new AtomicBoolean();
     private final int failAt;
 
     FailOnce(int failAt) {
@@ -170,9 +174,9 @@ class ElasticsearchSinkITCase {
     int n = 400;
     FailOnce.FAILED.set(false);
     Configuration config = new Configuration();
-    config.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-    config.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
-    config.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
+    config.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+    config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+    config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
     env.setParallelism(1);
     env.enableCheckpointing(100);

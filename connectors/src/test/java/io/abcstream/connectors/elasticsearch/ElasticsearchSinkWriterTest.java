@@ -12,6 +12,7 @@ import java.util.function.Function;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.sink.writer.ElementConverter;
 import org.junit.jupiter.api.Test;
+import java.util.concurrent.CompletionException;
 
 /** The writer inside Flink's real {@code AsyncSinkWriter} loop, with a fake bulk client: retries, backoff, flush, fatal. */
 class ElasticsearchSinkWriterTest {
@@ -117,7 +118,7 @@ class ElasticsearchSinkWriterTest {
     FakeClient client =
         new FakeClient(
             ops -> {
-              throw new java.util.concurrent.CompletionException(
+              throw new CompletionException(
                   new BulkItemClassifier.HttpStatusException(503, null, "service unavailable"));
             });
     try (ElasticsearchSinkWriter<Integer> writer = sink(client).createWriter(new TestWriterContext())) {

@@ -17,6 +17,7 @@ import org.apache.http.HttpHost;
 import org.elasticsearch.client.Request;
 import org.elasticsearch.client.Response;
 import org.elasticsearch.client.RestClient;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Small helpers for the Elasticsearch ITCases: a non-ABC document (name, n, vector) with its own
@@ -61,7 +62,7 @@ final class EsTestSupport {
 
   /** The dead-letter context the converter attaches to document {@code doc-n}. */
   static byte[] context(int n) {
-    return ("ctx-" + n).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return ("ctx-" + n).getBytes(StandardCharsets.UTF_8);
   }
 
   /**

@@ -13,6 +13,8 @@ import java.util.stream.Collectors;
 import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
 import org.apache.flink.connector.base.sink.writer.RequestEntryWrapper;
 import org.junit.jupiter.api.Test;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 
 /**
  * Golden round trips: the committed version-2 bytes must keep deserialising to the same entries, and
@@ -37,11 +39,11 @@ class IndexOperationStateSerializerTest {
 
   /** The version-1 entries plus an operation carrying a dead-letter context, and a retried one. */
   static List<IndexOperation> goldenEntriesV2() {
-    List<IndexOperation> entries = new java.util.ArrayList<>(goldenEntries());
+    List<IndexOperation> entries = new ArrayList<>(goldenEntries());
     byte[] context = {0, 1, 2, (byte) 0xff, 'c', 't', 'x'};
-    entries.add(IndexOperation.index("abc-embeddings-m1a2b3", "with-context", "{\"name\":\"x\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8), context));
+    entries.add(IndexOperation.index("abc-embeddings-m1a2b3", "with-context", "{\"name\":\"x\"}".getBytes(StandardCharsets.UTF_8), context));
     entries.add(
-        IndexOperation.index("other-index", "retried-context", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[0])
+        IndexOperation.index("other-index", "retried-context", "{}".getBytes(StandardCharsets.UTF_8), new byte[0])
             .nextAttempt());
     return entries;
   }

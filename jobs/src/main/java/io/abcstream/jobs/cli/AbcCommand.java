@@ -2,6 +2,7 @@ package io.abcstream.jobs.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import java.nio.file.NoSuchFileException;
 
 /** The {@code abc} command line: one entry point for the stack, the model and the jobs. */
 @Command(
@@ -55,7 +56,7 @@ public final class AbcCommand implements Runnable {
       cause = cause.getCause();
     }
     String what =
-        cause instanceof java.nio.file.NoSuchFileException
+        cause instanceof NoSuchFileException
             ? "no such file: " + cause.getMessage()
             : cause.getClass().getSimpleName() + ": " + cause.getMessage();
     cli.getErr().println("abc " + cli.getCommandName() + ": " + what + " (ABC_DEBUG=1 for details)");

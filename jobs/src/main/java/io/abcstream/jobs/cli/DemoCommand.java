@@ -31,6 +31,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 
 /** The end-to-end demo: local stack, the job on a MiniCluster, generated requests, a kNN query. */
 @Command(
@@ -82,7 +87,7 @@ final class DemoCommand implements Callable<Integer> {
       conf.set(JobOptions.STARTING_OFFSETS, "timestamp:" + start);
       conf.set(BatchingOptions.BUNDLE, bundleDir.toString());
       conf.set(BatchingOptions.DEVICES, List.of(model.device));
-      conf.set(io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions.INDEX_PREFIX, INDEX);
+      conf.set(ElasticsearchSinkOptions.INDEX_PREFIX, INDEX);
       conf.set(BatchingOptions.BATCH_MAX_WAIT, Duration.ofMillis(50));
       conf.setString("elasticsearch.hosts", es);
       // The demo serves its images from this machine; production keeps loopback denied.
@@ -152,12 +157,12 @@ final class DemoCommand implements Callable<Integer> {
   private static void createTopics(String kafka) throws Exception {
     Properties props = new Properties();
     props.put("bootstrap.servers", kafka);
-    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(props)) {
-      java.util.Set<String> existing = admin.listTopics().names().get();
-      List<org.apache.kafka.clients.admin.NewTopic> missing = new ArrayList<>();
+    try (Admin admin = Admin.create(props)) {
+      Set<String> existing = admin.listTopics().names().get();
+      List<NewTopic> missing = new ArrayList<>();
       for (String topic : List.of(TOPIC, DLQ)) {
         if (!existing.contains(topic)) {
-          missing.add(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1));
+          missing.add(new NewTopic(topic, 1, (short) 1));
         }
       }
       if (!missing.isEmpty()) {
@@ -192,7 +197,7 @@ final class DemoCommand implements Callable<Integer> {
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
       for (ImageEmbeddingRequest r : requests) {
-        producer.send(new ProducerRecord<>(TOPIC, r.getId().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        producer.send(new ProducerRecord<>(TOPIC, r.getId().getBytes(StandardCharsets.UTF_8),
             codec.encode(r))).get();
       }
     }

@@ -8,6 +8,13 @@ import java.io.StringWriter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
+import com.sun.net.httpserver.HttpServer;
+import io.abcstream.jobs.config.JobOptions;
+import io.abcstream.model.image.ImageDecoder;
+import io.abcstream.model.image.ImageException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
 
 class AbcCommandTest {
 
@@ -56,17 +63,17 @@ class AbcCommandTest {
 
   @Test
   void anImageUrlOverTheByteLimitIsReadPastItSoTheDecoderSaysTooLarge() throws Exception {
-    long limit = io.abcstream.model.image.ImageDecoder.DEFAULT_MAX_BYTES;
-    com.sun.net.httpserver.HttpServer server =
-        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    long limit = ImageDecoder.DEFAULT_MAX_BYTES;
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/big.jpg", exchange -> {
       exchange.sendResponseHeaders(200, 0);
       byte[] chunk = new byte[1 << 20];
-      try (java.io.OutputStream body = exchange.getResponseBody()) {
+      try (OutputStream body = exchange.getResponseBody()) {
         for (long sent = 0; sent <= limit; sent += chunk.length) {
           body.write(chunk);
         }
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         // the client stopped reading: expected
       }
     });
@@ -74,8 +81,8 @@ class AbcCommandTest {
     try {
       byte[] read = EmbedCommand.readImage("http://127.0.0.1:" + server.getAddress().getPort() + "/big.jpg");
       assertThat((long) read.length).isEqualTo(limit + 1);
-      assertThatThrownBy(() -> io.abcstream.model.image.ImageDecoder.defaults().decode(read))
-          .isInstanceOf(io.abcstream.model.image.ImageException.class)
+      assertThatThrownBy(() -> ImageDecoder.defaults().decode(read))
+          .isInstanceOf(ImageException.class)
           .hasMessageContaining("limit is " + limit);
     } finally {
       server.stop(0);
@@ -90,14 +97,14 @@ class AbcCommandTest {
     CommandLine replay = cli.getSubcommands().get("dlq").getSubcommands().get("replay");
 
     assertThat(produce.getCommandSpec().findOption("--topic").defaultValue())
-        .isEqualTo(io.abcstream.jobs.config.JobOptions.INPUT_TOPIC.defaultValue());
+        .isEqualTo(JobOptions.INPUT_TOPIC.defaultValue());
     assertThat(replay.getCommandSpec().findOption("--to").defaultValue())
-        .isEqualTo(io.abcstream.jobs.config.JobOptions.INPUT_TOPIC.defaultValue());
+        .isEqualTo(JobOptions.INPUT_TOPIC.defaultValue());
     assertThat(list.getCommandSpec().findOption("--topic").defaultValue())
-        .isEqualTo(io.abcstream.jobs.config.JobOptions.DLQ_TOPIC.defaultValue());
+        .isEqualTo(JobOptions.DLQ_TOPIC.defaultValue());
     // Uninterpolated: ABC_KAFKA_BOOTSTRAP, when set, overrides the job's default.
     assertThat(produce.getCommandSpec().findOption("--bootstrap").defaultValueString(false))
-        .isEqualTo("${env:ABC_KAFKA_BOOTSTRAP:-" + io.abcstream.jobs.config.JobOptions.KAFKA_BOOTSTRAP.defaultValue() + "}");
+        .isEqualTo("${env:ABC_KAFKA_BOOTSTRAP:-" + JobOptions.KAFKA_BOOTSTRAP.defaultValue() + "}");
   }
 
   @Test

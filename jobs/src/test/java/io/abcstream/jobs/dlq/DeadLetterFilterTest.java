@@ -8,6 +8,7 @@ import io.abcstream.schemas.FailureStage;
 import java.time.Instant;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import java.nio.ByteBuffer;
 
 class DeadLetterFilterTest {
 
@@ -38,10 +39,10 @@ class DeadLetterFilterTest {
   @Test
   void undecodableRecordsAndMissingValuesAreNotReplayable() {
     EmbeddingFailure malformed = failure(null, FailureStage.DECODE, ErrorClass.MALFORMED_EVENT, Instant.EPOCH);
-    malformed.setOriginalValue(java.nio.ByteBuffer.wrap(new byte[] {1}));
+    malformed.setOriginalValue(ByteBuffer.wrap(new byte[] {1}));
     EmbeddingFailure noValue = failure("r", FailureStage.FETCH, ErrorClass.FETCH_FAILED, Instant.EPOCH);
     EmbeddingFailure fetch = failure("r", FailureStage.FETCH, ErrorClass.FETCH_FAILED, Instant.EPOCH);
-    fetch.setOriginalValue(java.nio.ByteBuffer.wrap(new byte[] {1}));
+    fetch.setOriginalValue(ByteBuffer.wrap(new byte[] {1}));
 
     assertThat(DeadLetterFilter.replayable(malformed)).isFalse();
     assertThat(DeadLetterFilter.replayable(noValue)).isFalse();

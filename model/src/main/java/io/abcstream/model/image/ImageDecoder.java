@@ -19,6 +19,9 @@ import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.spi.ImageReaderSpi;
+import com.twelvemonkeys.imageio.plugins.bmp.BMPImageReaderSpi;
+import com.twelvemonkeys.imageio.plugins.tiff.TIFFImageReaderSpi;
+import com.twelvemonkeys.imageio.plugins.webp.WebPImageReaderSpi;
 
 /**
  * Decodes encoded image bytes to {@link RgbImage}, giving the pixels that {@code PIL.Image.open(f).convert("RGB")}
@@ -321,11 +324,11 @@ public final class ImageDecoder {
         try {
             switch (format) {
                 case WEBP:
-                    return create(new com.twelvemonkeys.imageio.plugins.webp.WebPImageReaderSpi());
+                    return create(new WebPImageReaderSpi());
                 case TIFF:
-                    return create(new com.twelvemonkeys.imageio.plugins.tiff.TIFFImageReaderSpi());
+                    return create(new TIFFImageReaderSpi());
                 case BMP:
-                    return create(new com.twelvemonkeys.imageio.plugins.bmp.BMPImageReaderSpi());
+                    return create(new BMPImageReaderSpi());
                 default:
                     return jdkReader(format.name().toLowerCase(Locale.ROOT));
             }

@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.Objects;
 
 /** JPEG decoding through libjpeg-turbo over JNI with Pillow's exact settings: same library, same pixels. */
 public final class NativeJpeg {
@@ -161,7 +162,7 @@ public final class NativeJpeg {
          */
         int read(int[] dst, int offset, int rows) {
             int want = Math.min(rows, height - rowsRead);
-            java.util.Objects.checkFromIndexSize(offset, Math.multiplyExact(want, width), dst.length);
+            Objects.checkFromIndexSize(offset, Math.multiplyExact(want, width), dst.length);
             int done = 0;
             while (done < want) {
                 int n = read0(open(), dst, offset + done * width, Math.min(want - done, MAX_ROWS_PER_READ), message);

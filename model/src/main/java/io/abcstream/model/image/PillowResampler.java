@@ -1,5 +1,7 @@
 package io.abcstream.model.image;
 
+import java.util.Arrays;
+
 /**
  * Bit-exact Java implementation of Pillow's fixed-point separable resampling ({@code libImaging/Resample.c},
  * the 8-bit path) for RGB images, as {@code PIL.Image.resize(size)} runs it for mode "RGB" with the default
@@ -145,7 +147,7 @@ public final class PillowResampler {
                     }
                 }
             }
-            java.util.Arrays.fill(acc, HALF);
+            Arrays.fill(acc, HALF);
             final int kOff = yy * vert.ksize;
             for (int i = 0; i < n; i++) {
                 final int k = vert.k[kOff + i];

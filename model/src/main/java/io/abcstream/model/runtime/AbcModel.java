@@ -26,6 +26,8 @@ import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * The ABC model of one bundle on one device: tokenizer + prompt builder, batch collation, and the
@@ -186,7 +188,7 @@ public final class AbcModel implements AutoCloseable {
 
     /** Parses {@code cpu}, {@code cuda}, {@code cuda:N}, {@code gpu:N}. */
     public static Device parseDevice(String name) {
-        String s = name.trim().toLowerCase(java.util.Locale.ROOT);
+        String s = name.trim().toLowerCase(Locale.ROOT);
         if (s.equals("cpu")) {
             return Device.cpu();
         }
@@ -326,7 +328,7 @@ public final class AbcModel implements AutoCloseable {
             float[] flat = v.toFloatArray();
             float[][] out = new float[b][];
             for (int i = 0; i < b; i++) {
-                out[i] = java.util.Arrays.copyOfRange(flat, i * dims, (i + 1) * dims);
+                out[i] = Arrays.copyOfRange(flat, i * dims, (i + 1) * dims);
             }
             batches++;
             return out;

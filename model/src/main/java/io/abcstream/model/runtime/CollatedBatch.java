@@ -7,7 +7,8 @@ import java.nio.FloatBuffer;
 import java.util.List;
 
 /**
- * Model inputs for one batch, in the caller's row order (DESIGN.md §4 language/vision signatures):
+ * Model inputs for one batch, in the caller's row order (the bundle's module signatures, see
+ * docs/ARCHITECTURE.md):
  * right-padded {@code input_ids} and {@code attention_mask} [B, L], pixel rows [N, rowLength] of the
  * batch's distinct images (in {@code images} order) in one native-order direct buffer,
  * {@code grid_thw} [I, 3], {@code row_image} [B] (-1 for text-only) and {@code instruct} [B].

@@ -11,7 +11,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * A validated model bundle directory (DESIGN.md §4): {@code manifest.json}, the vision and
+ * A validated model bundle directory (docs/ARCHITECTURE.md, "Bundle"): {@code manifest.json}, the vision and
  * language TorchScript modules it names, and {@code tokenizer.json}. {@link #open} checks the
  * manifest, that every file is present and that the tokenizer is the one the bundle was exported
  * with. Immutable; opening loads nothing native.

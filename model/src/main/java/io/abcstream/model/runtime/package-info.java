@@ -3,7 +3,7 @@
  *
  * <ul>
  *   <li>{@link io.abcstream.model.runtime.ModelBundle} / {@link io.abcstream.model.runtime.Manifest}:
- *       a validated bundle directory (DESIGN.md §4).</li>
+ *       a validated bundle directory (docs/ARCHITECTURE.md, "Bundle").</li>
  *   <li>{@link io.abcstream.model.runtime.EmbeddingInput}: what to embed (query, image, text);
  *       {@link io.abcstream.model.runtime.PreparedInput}: tokenized, ready to batch.</li>
  *   <li>{@link io.abcstream.model.runtime.BatchCollator} → {@link io.abcstream.model.runtime.CollatedBatch}:

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Builds and tokenizes ABC prompts for the three modes (DESIGN.md §3).
+ * Builds and tokenizes ABC prompts for the three modes, as the ABC reference builds them (its get_embed_function; the prompt pieces travel in the bundle manifest).
  *
  * <p>The whole prompt is tokenized as one string with a single {@code <|image_pad|>}, exactly like
  * the reference's text (pre-tokenisation may merge the user text with the template's {@code \n}, so

@@ -3,7 +3,7 @@ package io.abcstream.model.text;
 import java.util.Objects;
 
 /**
- * The Qwen2-VL chat template pieces the ABC reference feeds the model (DESIGN.md §3). A prompt is
+ * The Qwen2-VL chat template pieces the ABC reference feeds the model (its get_embed_function). A prompt is
  * {@code prefix + (image ? visionBlock : "") + text + suffix}, where text is
  * {@code instructionPrefix + instruction} for queries, empty for image-only and the raw text for
  * text-only; {@code visionBlock} holds {@code imagePad} exactly once. The strings come from the

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Arrays;
 
 /**
  * A Hugging Face {@code tokenizer.json} loaded through DJL's tokenizers binding, configured as the
@@ -114,7 +115,7 @@ public final class QwenTokenizer implements AutoCloseable {
 
     /** Whether {@code id} is one of the added (special or reserved) tokens. */
     public boolean isAddedTokenId(long id) {
-        return java.util.Arrays.binarySearch(addedIds, id) >= 0;
+        return Arrays.binarySearch(addedIds, id) >= 0;
     }
 
     /** The first added-token string that occurs in {@code text}, or null. */

@@ -1,5 +1,5 @@
 /**
- * ABC prompts and tokens (DESIGN.md §3).
+ * ABC prompts and tokens, as the ABC reference builds them (its get_embed_function; the prompt pieces travel in the bundle manifest).
  *
  * <ul>
  *   <li>{@link io.abcstream.model.text.QwenTokenizer}: the bundle's {@code tokenizer.json} through

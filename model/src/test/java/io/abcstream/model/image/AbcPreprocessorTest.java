@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import java.util.Arrays;
 
 class AbcPreprocessorTest {
     private static final AbcPreprocessor PRE = AbcPreprocessor.defaults();
@@ -92,13 +93,13 @@ class AbcPreprocessorTest {
         float[] rows = p.pixelRows();
         float[] offset = new float[rows.length + 7];
         p.writePixelRows(offset, 7);
-        assertThat(java.util.Arrays.copyOfRange(offset, 7, offset.length)).isEqualTo(rows);
+        assertThat(Arrays.copyOfRange(offset, 7, offset.length)).isEqualTo(rows);
 
         FloatBuffer heap = FloatBuffer.allocate(rows.length + 3);
         heap.position(3);
         p.writePixelRows(heap);
         assertThat(heap.position()).isEqualTo(rows.length + 3);
-        assertThat(java.util.Arrays.copyOfRange(heap.array(), 3, heap.capacity())).isEqualTo(rows);
+        assertThat(Arrays.copyOfRange(heap.array(), 3, heap.capacity())).isEqualTo(rows);
 
         FloatBuffer direct = ByteBuffer.allocateDirect(rows.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
         p.writePixelRows(direct);

@@ -126,7 +126,7 @@ class ImageDecoderTest {
     @Test
     @Timeout(10)
     void jpegWithThousandsOfScansIsRejectedBeforeDecoding() {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(0xFF);
         out.write(0xD8);
         for (int i = 0; i < 3000; i++) {

@@ -26,6 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import java.lang.reflect.Method;
+import org.assertj.core.api.ThrowableAssert;
+import org.slf4j.LoggerFactory;
 
 /**
  * The JNI libjpeg-turbo decoder: bit-identical to the Pillow goldens and to the ImageIO fallback, Pillow's
@@ -250,7 +253,7 @@ class NativeJpegTest {
     void loadsInSeveralClassLoadersOfOneJvm() throws Exception {
         assumeNative();
         URL[] urls = {NativeJpeg.class.getProtectionDomain().getCodeSource().getLocation(),
-            org.slf4j.LoggerFactory.class.getProtectionDomain().getCodeSource().getLocation()};
+            LoggerFactory.class.getProtectionDomain().getCodeSource().getLocation()};
         byte[] jpeg = TestImages.resource("jpeg_420_q90.jpg");
         for (int i = 0; i < 2; i++) {
             try (URLClassLoader loader = new URLClassLoader(urls, ClassLoader.getPlatformClassLoader())) {
@@ -258,7 +261,7 @@ class NativeJpegTest {
                 assertThat(nativeJpeg).isNotSameAs(NativeJpeg.class);
                 assertThat(nativeJpeg.getMethod("isAvailable").invoke(null))
                         .as("%s", nativeJpeg.getMethod("unavailableReason").invoke(null)).isEqualTo(true);
-                java.lang.reflect.Method decode = nativeJpeg.getDeclaredMethod("decode", byte[].class, long.class);
+                Method decode = nativeJpeg.getDeclaredMethod("decode", byte[].class, long.class);
                 decode.setAccessible(true);
                 Object img = decode.invoke(null, jpeg, 1L << 20);
                 assertThat((byte[]) img.getClass().getMethod("rgb").invoke(img))
@@ -354,7 +357,7 @@ class NativeJpegTest {
         throw new IllegalStateException("no SOF");
     }
 
-    private static void assertKind(org.assertj.core.api.ThrowableAssert.ThrowingCallable call,
+    private static void assertKind(ThrowableAssert.ThrowingCallable call,
             ImageException.Kind kind, String messagePart) {
         assertThatThrownBy(call).isInstanceOf(ImageException.class).hasMessageContaining(messagePart)
                 .extracting(e -> ((ImageException) e).kind()).isEqualTo(kind);

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import java.util.Arrays;
 
 class PillowResamplerTest {
 
@@ -58,7 +59,7 @@ class PillowResamplerTest {
     @Test
     void constantImageStaysConstant() {
         byte[] px = new byte[50 * 30 * 3];
-        java.util.Arrays.fill(px, (byte) 200);
+        Arrays.fill(px, (byte) 200);
         RgbImage out = PillowResampler.resize(new RgbImage(50, 30, px), 123, 7);
         for (byte b : out.rgb()) {
             assertThat(b & 0xFF).isEqualTo(200);

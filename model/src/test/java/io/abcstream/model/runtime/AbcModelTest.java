@@ -9,6 +9,8 @@ import io.abcstream.model.text.TestTokenizer;
 import io.abcstream.testkit.Tolerances;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import io.abcstream.model.text.InputMode;
+import org.assertj.core.data.Offset;
 
 class AbcModelTest {
 
@@ -46,7 +48,7 @@ class AbcModelTest {
             // n = 2 dims + 2 fp32 roundings: ||y|| (a dot product of length dims, a sqrt), v = y / ||y||, and
             // the dims float products x * x above
             double bound = Tolerances.relativeBound(2 * m.dims() + 2, Tolerances.FP32_UNIT_ROUNDOFF);
-            assertThat(Math.sqrt(n)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(bound));
+            assertThat(Math.sqrt(n)).isCloseTo(1.0, Offset.offset(bound));
             assertThatThrownBy(() -> m.embed(EmbeddingInput.text("one two three four five")))
                     .isInstanceOfSatisfying(ModelInputException.class,
                             e -> assertThat(e.kind()).isEqualTo(ModelInputException.Kind.INSTRUCTION_TOO_LONG));
@@ -57,7 +59,7 @@ class AbcModelTest {
     @Test
     void inputsValidateTheirShape() {
         assertThatThrownBy(() -> EmbeddingInput.query(null, "x")).isInstanceOf(NullPointerException.class);
-        assertThatThrownBy(() -> new EmbeddingInput(io.abcstream.model.text.InputMode.TEXT, "x",
+        assertThatThrownBy(() -> new EmbeddingInput(InputMode.TEXT, "x",
                 BatchCollatorTest.image(4, 4, 1))).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -13,6 +13,8 @@ import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import java.util.Arrays;
+import org.assertj.core.data.Offset;
 
 class BatchCollatorTest {
     private static final long PAD = 151643L;
@@ -56,7 +58,7 @@ class BatchCollatorTest {
         }
         long real = items.stream().mapToLong(PreparedInput::length).sum();
         assertThat(batch.realTokens()).isEqualTo(real);
-        assertThat(batch.paddingRatio()).isCloseTo(1.0 - real / (4.0 * l), org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(batch.paddingRatio()).isCloseTo(1.0 - real / (4.0 * l), Offset.offset(1e-12));
 
         FloatBuffer px = batch.pixels();
         assertThat(px.remaining()).isEqualTo(batch.pixelRows() * 1176);
@@ -71,7 +73,7 @@ class BatchCollatorTest {
 
     /** Index of the first float of {@code expected} that differs from {@code actual[offset...]}, or -1. */
     static int firstMismatch(float[] actual, int offset, float[] expected) {
-        int m = java.util.Arrays.mismatch(actual, offset, offset + expected.length, expected, 0, expected.length);
+        int m = Arrays.mismatch(actual, offset, offset + expected.length, expected, 0, expected.length);
         return m;
     }
 

@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.Arrays;
 
 /** The facade from image bytes / text to vectors, and --dump-inputs. */
 class EmbedderTest {
@@ -115,7 +116,7 @@ class EmbedderTest {
     static byte[] npyData(Path f) throws Exception {
         byte[] b = Files.readAllBytes(f);
         int len = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getShort(8) & 0xFFFF;
-        return java.util.Arrays.copyOfRange(b, 10 + len, b.length);
+        return Arrays.copyOfRange(b, 10 + len, b.length);
     }
 
     static long[] npyInt64(Path f) throws Exception {

@@ -3,6 +3,12 @@ package io.abcstream.model.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 class QwenTokenizerTest {
 
@@ -52,21 +58,21 @@ class QwenTokenizerTest {
         for (int i = 0; i < texts.length; i++) {
             expected[i] = tok.encode(texts[i]);
         }
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
-            java.util.List<java.util.concurrent.Future<Boolean>> fs = new java.util.ArrayList<>();
+            List<Future<Boolean>> fs = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
                 fs.add(pool.submit(() -> {
                     for (int r = 0; r < 200; r++) {
                         int i = r % texts.length;
-                        if (!java.util.Arrays.equals(tok.encode(texts[i]), expected[i])) {
+                        if (!Arrays.equals(tok.encode(texts[i]), expected[i])) {
                             return false;
                         }
                     }
                     return true;
                 }));
             }
-            for (java.util.concurrent.Future<Boolean> f : fs) {
+            for (Future<Boolean> f : fs) {
                 assertThat(f.get()).isTrue();
             }
         } finally {

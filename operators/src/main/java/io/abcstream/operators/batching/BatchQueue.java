@@ -7,6 +7,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 
 /**
  * Pending items and the batching policy: a batch leaves when it is full (items or padded tokens)
@@ -150,7 +154,7 @@ final class BatchQueue<T extends BatchQueue.Sized> {
       longest = newLongest;
     }
     // Remove by identity, keeping the rest in arrival order.
-    java.util.Set<T> chosen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    Set<T> chosen = Collections.newSetFromMap(new IdentityHashMap<>());
     chosen.addAll(batch);
     pending.removeIf(chosen::contains);
     for (T t : batch) {
@@ -159,7 +163,7 @@ final class BatchQueue<T extends BatchQueue.Sized> {
     return batch;
   }
 
-  static long nanos(java.time.Duration d) {
+  static long nanos(Duration d) {
     return TimeUnit.NANOSECONDS.convert(d);
   }
 }

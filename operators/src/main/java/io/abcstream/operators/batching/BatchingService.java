@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One per TaskManager and config: loads the model once per device, runs one inference worker per
@@ -244,8 +245,8 @@ public final class BatchingService {
     final AtomicLong paddedTokens = new AtomicLong();
     final AtomicLong busyNanos = new AtomicLong();
     final AtomicLong failedBatches = new AtomicLong();
-    final java.util.concurrent.atomic.LongAdder queueNanos = new java.util.concurrent.atomic.LongAdder();
-    final java.util.concurrent.atomic.LongAdder queuedItems = new java.util.concurrent.atomic.LongAdder();
+    final LongAdder queueNanos = new LongAdder();
+    final LongAdder queuedItems = new LongAdder();
     private final long createdNanos = System.nanoTime();
     private volatile int lastBatchSize;
 

@@ -48,6 +48,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import java.io.IOException;
 
 /** The ABC document against a real Elasticsearch: its mapping, and a rejected document's dead letter on Kafka. */
 @ExtendWith(LocalStackExtension.class)
@@ -77,7 +78,7 @@ class EmbeddingDocumentITCase {
                       "m1",
                       EmbeddingDocument.mappings(new DenseVectorOptions(DIMS, "dot_product", "int8_hnsw")))
                   .withNumberOfReplicas(0));
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalStateException(e);
     }
   }

@@ -10,6 +10,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
+import java.util.Collections;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 class CompletionGuardTest {
 
@@ -28,17 +31,17 @@ class CompletionGuardTest {
   @Test
   void racingCompletionsDeliverExactlyOnce() throws Exception {
     for (int round = 0; round < 200; round++) {
-      List<Collection<String>> delivered = java.util.Collections.synchronizedList(new ArrayList<>());
+      List<Collection<String>> delivered = Collections.synchronizedList(new ArrayList<>());
       CompletionGuard<String> guard = new CompletionGuard<>(delivered::add);
       CountDownLatch start = new CountDownLatch(1);
       ExecutorService pool = Executors.newFixedThreadPool(2);
-      java.util.concurrent.Future<Boolean> pipeline =
+      Future<Boolean> pipeline =
           pool.submit(() -> { start.await(); return guard.complete(List.of("pipeline")); });
-      java.util.concurrent.Future<Boolean> timeout =
+      Future<Boolean> timeout =
           pool.submit(() -> { start.await(); return guard.complete(List.of("timeout")); });
       start.countDown();
       pool.shutdown();
-      assertThat(pool.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(pool.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
       // Exactly one caller wins, and what went out is the winner's result.
       assertThat(pipeline.get() ^ timeout.get()).isTrue();
       assertThat(delivered).containsExactly(pipeline.get() ? List.of("pipeline") : List.of("timeout"));

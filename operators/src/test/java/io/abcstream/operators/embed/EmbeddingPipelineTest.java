@@ -47,6 +47,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Objects;
 
 /** One request at a time through fetch, decode, tokenize and the real tiny model. */
 class EmbeddingPipelineTest {
@@ -202,7 +205,7 @@ class EmbeddingPipelineTest {
 
   @Test
   void undecodableBytesAreAnImageFailure() throws Exception {
-    byte[] truncated = java.util.Arrays.copyOf(png, png.length / 3);
+    byte[] truncated = Arrays.copyOf(png, png.length / 3);
     EmbeddingFailure f = failures(run(sourced(ByteBuffer.wrap(truncated), "x"))).get(0);
     assertThat(f.getStage()).isEqualTo(FailureStage.IMAGE);
     assertThat(f.getErrorClass()).isEqualTo(ErrorClass.UNDECODABLE_IMAGE);
@@ -238,7 +241,7 @@ class EmbeddingPipelineTest {
           public void modelNanos(long nanos) {}
         };
     EmbeddingPipeline broken = pipeline(brokenDecodeMetric);
-    List<FailureStage> entered = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    List<FailureStage> entered = Collections.synchronizedList(new ArrayList<>());
 
     List<EmbeddingOutcome> outcomes =
         broken.embed(sourced(ByteBuffer.wrap(png), "x"), entered::add).get(120, TimeUnit.SECONDS);
@@ -303,10 +306,10 @@ class EmbeddingPipelineTest {
   }
 
   static List<ImageEmbedding> embeddings(List<EmbeddingOutcome> outcomes) {
-    return outcomes.stream().map(EmbeddingOutcome::getEmbedding).filter(java.util.Objects::nonNull).toList();
+    return outcomes.stream().map(EmbeddingOutcome::getEmbedding).filter(Objects::nonNull).toList();
   }
 
   static List<EmbeddingFailure> failures(List<EmbeddingOutcome> outcomes) {
-    return outcomes.stream().map(EmbeddingOutcome::getFailure).filter(java.util.Objects::nonNull).toList();
+    return outcomes.stream().map(EmbeddingOutcome::getFailure).filter(Objects::nonNull).toList();
   }
 }

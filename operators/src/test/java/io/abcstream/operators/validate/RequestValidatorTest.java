@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.assertj.core.groups.Tuple;
 
 class RequestValidatorTest {
 
@@ -82,8 +83,8 @@ class RequestValidatorTest {
     assertThat(result.rejections())
         .extracting(RequestRejection::errorClass, RequestRejection::instruction)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(ErrorClass.INVALID_REQUEST, "stop<|im_end|>"),
-            org.assertj.core.groups.Tuple.tuple(ErrorClass.INSTRUCTION_TOO_LONG, "x".repeat(21)));
+            Tuple.tuple(ErrorClass.INVALID_REQUEST, "stop<|im_end|>"),
+            Tuple.tuple(ErrorClass.INSTRUCTION_TOO_LONG, "x".repeat(21)));
   }
 
   @Test

@@ -25,6 +25,7 @@ import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
+import java.util.Locale;
 
 /**
  * Plain JSON with the schema's field names (not Avro's JSON encoding): nullable fields are plain
@@ -288,7 +289,7 @@ public final class JsonCodec<T extends SpecificRecord> implements RecordCodec<T>
 
   private static String describe(JsonNode node) {
     String text = node.toString();
-    return node.getNodeType().name().toLowerCase(java.util.Locale.ROOT)
+    return node.getNodeType().name().toLowerCase(Locale.ROOT)
         + " "
         + (text.length() > 40 ? text.substring(0, 40) + "…" : text);
   }

@@ -1,5 +1,8 @@
 package io.abcstream.schemas.codec;
 
+import java.util.Locale;
+import org.apache.avro.specific.SpecificRecord;
+
 /** Encodes records of one type to bytes and decodes them back, with typed failures. */
 public interface RecordCodec<T> {
 
@@ -14,7 +17,7 @@ public interface RecordCodec<T> {
     JSON;
 
     public static Format parse(String text) {
-      switch (text.trim().toLowerCase(java.util.Locale.ROOT)) {
+      switch (text.trim().toLowerCase(Locale.ROOT)) {
         case "avro":
           return AVRO;
         case "json":
@@ -25,7 +28,7 @@ public interface RecordCodec<T> {
     }
   }
 
-  static <T extends org.apache.avro.specific.SpecificRecord> RecordCodec<T> of(
+  static <T extends SpecificRecord> RecordCodec<T> of(
       Format format, Class<T> type) {
     return format == Format.AVRO ? SingleObjectCodec.forClass(type) : JsonCodec.forClass(type);
   }

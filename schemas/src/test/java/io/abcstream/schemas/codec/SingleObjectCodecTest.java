@@ -26,6 +26,7 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.junit.jupiter.api.Test;
+import java.nio.ByteOrder;
 
 class SingleObjectCodecTest {
 
@@ -238,7 +239,7 @@ class SingleObjectCodecTest {
     out.write(0xC3);
     out.write(0x01);
     long fp = SingleObjectCodec.fingerprint(schema);
-    out.write(ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(fp).array());
+    out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(fp).array());
     BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
     new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
     encoder.flush();
