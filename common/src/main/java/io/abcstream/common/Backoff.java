@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.function.DoubleSupplier;
 
 /**
- * Exponential retry backoff with jitter: retry {@code n} (1 = the first retry) waits {@code initial *
- * multiplier^(n-1)}, capped at {@code max}, then shortened by up to {@code jitter} (a fraction in
+ * Exponential retry backoff with jitter: retry {@code n} (1 = the first retry) waits {@code initial
+ * * multiplier^(n-1)}, capped at {@code max}, then shortened by up to {@code jitter} (a fraction in
  * [0, 1)) so that many clients do not retry in step.
  */
 public record Backoff(Duration initial, Duration max, double multiplier, double jitter) {
@@ -22,7 +22,8 @@ public record Backoff(Duration initial, Duration max, double multiplier, double 
           "max backoff (" + max + ") must be >= initial backoff (" + initial + ")");
     }
     if (!(multiplier >= 1.0) || Double.isInfinite(multiplier)) {
-      throw new IllegalArgumentException("backoff multiplier must be a finite number >= 1, got " + multiplier);
+      throw new IllegalArgumentException(
+          "backoff multiplier must be a finite number >= 1, got " + multiplier);
     }
     if (!(jitter >= 0.0 && jitter < 1.0)) {
       throw new IllegalArgumentException("backoff jitter must be in [0, 1), got " + jitter);

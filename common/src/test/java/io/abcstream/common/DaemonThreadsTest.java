@@ -21,6 +21,7 @@ class DaemonThreadsTest {
 
   @Test
   void aPrefixIsRequired() {
-    assertThatThrownBy(() -> DaemonThreads.factory(" ")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> DaemonThreads.factory(" "))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

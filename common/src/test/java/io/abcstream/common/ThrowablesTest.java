@@ -12,7 +12,8 @@ class ThrowablesTest {
   @Test
   void unwrapStripsNestedFutureWrappers() {
     IOException root = new IOException("disk");
-    Throwable wrapped = new CompletionException(new ExecutionException(new CompletionException(root)));
+    Throwable wrapped =
+        new CompletionException(new ExecutionException(new CompletionException(root)));
     assertThat(Throwables.unwrap(wrapped)).isSameAs(root);
   }
 

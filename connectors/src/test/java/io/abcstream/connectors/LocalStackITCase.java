@@ -41,7 +41,8 @@ class LocalStackITCase {
   @Test
   void avroRequestsRoundTripThroughKafka(LocalStack stack) throws Exception {
     String topic = LocalStack.uniqueName("requests");
-    SingleObjectCodec<ImageEmbeddingRequest> codec = SingleObjectCodec.forClass(ImageEmbeddingRequest.class);
+    SingleObjectCodec<ImageEmbeddingRequest> codec =
+        SingleObjectCodec.forClass(ImageEmbeddingRequest.class);
     List<ImageEmbeddingRequest> sent = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       sent.add(
@@ -105,7 +106,13 @@ class LocalStackITCase {
                                                   d.dims(dims)
                                                       .index(true)
                                                       .similarity(DenseVectorSimilarity.DotProduct)
-                                                      .indexOptions(o -> o.type(co.elastic.clients.elasticsearch._types.mapping.DenseVectorIndexOptionsType.Int8Hnsw))))));
+                                                      .indexOptions(
+                                                          o ->
+                                                              o.type(
+                                                                  co.elastic.clients.elasticsearch
+                                                                      ._types.mapping
+                                                                      .DenseVectorIndexOptionsType
+                                                                      .Int8Hnsw))))));
 
       Random random = new Random(42);
       List<float[]> vectors = new ArrayList<>();
@@ -117,7 +124,9 @@ class LocalStackITCase {
         String id = "doc-" + i;
         ops.add(BulkOperation.of(b -> b.index(x -> x.index(index).id(id).document(doc))));
       }
-      BulkResponse bulk = es.bulk(b -> b.operations(ops).refresh(co.elastic.clients.elasticsearch._types.Refresh.True));
+      BulkResponse bulk =
+          es.bulk(
+              b -> b.operations(ops).refresh(co.elastic.clients.elasticsearch._types.Refresh.True));
       assertThat(bulk.errors()).as("bulk errors").isFalse();
 
       // A query a little off document 17 must still find document 17 first.
@@ -128,7 +137,12 @@ class LocalStackITCase {
           es.search(
               s ->
                   s.index(index)
-                      .knn(k -> k.field("embedding").queryVector(toList(query)).k(3).numCandidates(50)),
+                      .knn(
+                          k ->
+                              k.field("embedding")
+                                  .queryVector(toList(query))
+                                  .k(3)
+                                  .numCandidates(50)),
               Map.class);
 
       assertThat(hits.hits().hits()).hasSize(3);

@@ -68,7 +68,8 @@ public record FetchConfig(
           "backoffMultiplier must be a finite number >= 1, got " + backoffMultiplier);
     }
     if (!(backoffJitter >= 0.0 && backoffJitter <= 1.0)) {
-      throw new IllegalArgumentException("backoffJitter must be within [0, 1], got " + backoffJitter);
+      throw new IllegalArgumentException(
+          "backoffJitter must be within [0, 1], got " + backoffJitter);
     }
     if (userAgent == null
         || userAgent.isBlank()
@@ -83,11 +84,19 @@ public record FetchConfig(
     fileRoots = strings("fileRoots", fileRoots, false);
     if (attemptTimeout.compareTo(totalTimeout) > 0) {
       throw new IllegalArgumentException(
-          "attemptTimeout (" + attemptTimeout + ") must not exceed totalTimeout (" + totalTimeout + ")");
+          "attemptTimeout ("
+              + attemptTimeout
+              + ") must not exceed totalTimeout ("
+              + totalTimeout
+              + ")");
     }
     if (initialBackoff.compareTo(maxBackoff) > 0) {
       throw new IllegalArgumentException(
-          "initialBackoff (" + initialBackoff + ") must not exceed maxBackoff (" + maxBackoff + ")");
+          "initialBackoff ("
+              + initialBackoff
+              + ") must not exceed maxBackoff ("
+              + maxBackoff
+              + ")");
     }
     if (maxConcurrentPerHost > maxConnectionsTotal) {
       throw new IllegalArgumentException(

@@ -6,109 +6,177 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.MemorySize;
 
-/** Every image-fetch setting as a Flink {@link ConfigOption}; {@link FetchConfig#fromConfiguration} reads them. */
+/**
+ * Every image-fetch setting as a Flink {@link ConfigOption}; {@link FetchConfig#fromConfiguration}
+ * reads them.
+ */
 public final class FetchOptions {
 
-    private FetchOptions() {}
+  private FetchOptions() {}
 
-    public static final ConfigOption<Duration> CONNECT_TIMEOUT = ConfigOptions.key("fetch.connect-timeout")
-            .durationType().defaultValue(Duration.ofSeconds(5))
-            .withDescription("TCP connect (and TLS handshake) timeout per attempt.");
+  public static final ConfigOption<Duration> CONNECT_TIMEOUT =
+      ConfigOptions.key("fetch.connect-timeout")
+          .durationType()
+          .defaultValue(Duration.ofSeconds(5))
+          .withDescription("TCP connect (and TLS handshake) timeout per attempt.");
 
-    public static final ConfigOption<Duration> ATTEMPT_TIMEOUT = ConfigOptions.key("fetch.attempt-timeout")
-            .durationType().defaultValue(Duration.ofSeconds(20))
-            .withDescription("Whole-exchange timeout for one attempt (request sent to last body byte).");
+  public static final ConfigOption<Duration> ATTEMPT_TIMEOUT =
+      ConfigOptions.key("fetch.attempt-timeout")
+          .durationType()
+          .defaultValue(Duration.ofSeconds(20))
+          .withDescription(
+              "Whole-exchange timeout for one attempt (request sent to last body byte).");
 
-    public static final ConfigOption<Duration> TOTAL_TIMEOUT = ConfigOptions.key("fetch.total-timeout")
-            .durationType().defaultValue(Duration.ofSeconds(60))
-            .withDescription("Upper bound for one fetch including redirects, retries and backoff waits.");
+  public static final ConfigOption<Duration> TOTAL_TIMEOUT =
+      ConfigOptions.key("fetch.total-timeout")
+          .durationType()
+          .defaultValue(Duration.ofSeconds(60))
+          .withDescription(
+              "Upper bound for one fetch including redirects, retries and backoff waits.");
 
-    public static final ConfigOption<MemorySize> MAX_BYTES = ConfigOptions.key("fetch.max-bytes")
-            .memoryType().defaultValue(MemorySize.parse("20mb"))
-            .withDescription("Largest encoded image accepted; enforced while streaming, before decoding data: "
-                    + "URIs, on inline bytes and before reading files.");
+  public static final ConfigOption<MemorySize> MAX_BYTES =
+      ConfigOptions.key("fetch.max-bytes")
+          .memoryType()
+          .defaultValue(MemorySize.parse("20mb"))
+          .withDescription(
+              "Largest encoded image accepted; enforced while streaming, before decoding data: "
+                  + "URIs, on inline bytes and before reading files.");
 
-    public static final ConfigOption<Integer> MAX_REDIRECTS = ConfigOptions.key("fetch.max-redirects")
-            .intType().defaultValue(5)
-            .withDescription("Redirects followed per fetch; the SSRF policy is re-checked on every hop.");
+  public static final ConfigOption<Integer> MAX_REDIRECTS =
+      ConfigOptions.key("fetch.max-redirects")
+          .intType()
+          .defaultValue(5)
+          .withDescription(
+              "Redirects followed per fetch; the SSRF policy is re-checked on every hop.");
 
-    public static final ConfigOption<Integer> MAX_ATTEMPTS = ConfigOptions.key("fetch.retry.max-attempts")
-            .intType().defaultValue(3)
-            .withDescription("Attempts per fetch including the first (1 disables retries). Retries happen for "
-                    + "timeouts, connection errors, 408/425/429 and 5xx except 501/505.");
+  public static final ConfigOption<Integer> MAX_ATTEMPTS =
+      ConfigOptions.key("fetch.retry.max-attempts")
+          .intType()
+          .defaultValue(3)
+          .withDescription(
+              "Attempts per fetch including the first (1 disables retries). Retries happen for "
+                  + "timeouts, connection errors, 408/425/429 and 5xx except 501/505.");
 
-    public static final ConfigOption<Duration> INITIAL_BACKOFF = ConfigOptions.key("fetch.retry.initial-backoff")
-            .durationType().defaultValue(Duration.ofMillis(200))
-            .withDescription("Backoff before the first retry.");
+  public static final ConfigOption<Duration> INITIAL_BACKOFF =
+      ConfigOptions.key("fetch.retry.initial-backoff")
+          .durationType()
+          .defaultValue(Duration.ofMillis(200))
+          .withDescription("Backoff before the first retry.");
 
-    public static final ConfigOption<Duration> MAX_BACKOFF = ConfigOptions.key("fetch.retry.max-backoff")
-            .durationType().defaultValue(Duration.ofSeconds(10))
-            .withDescription("Cap of the exponential backoff.");
+  public static final ConfigOption<Duration> MAX_BACKOFF =
+      ConfigOptions.key("fetch.retry.max-backoff")
+          .durationType()
+          .defaultValue(Duration.ofSeconds(10))
+          .withDescription("Cap of the exponential backoff.");
 
-    public static final ConfigOption<Double> BACKOFF_MULTIPLIER = ConfigOptions.key("fetch.retry.multiplier")
-            .doubleType().defaultValue(2.0)
-            .withDescription("Growth factor of the backoff per retry (>= 1).");
+  public static final ConfigOption<Double> BACKOFF_MULTIPLIER =
+      ConfigOptions.key("fetch.retry.multiplier")
+          .doubleType()
+          .defaultValue(2.0)
+          .withDescription("Growth factor of the backoff per retry (>= 1).");
 
-    public static final ConfigOption<Double> BACKOFF_JITTER = ConfigOptions.key("fetch.retry.jitter")
-            .doubleType().defaultValue(0.5)
-            .withDescription("Fraction (0..1) by which each backoff is randomly shortened.");
+  public static final ConfigOption<Double> BACKOFF_JITTER =
+      ConfigOptions.key("fetch.retry.jitter")
+          .doubleType()
+          .defaultValue(0.5)
+          .withDescription("Fraction (0..1) by which each backoff is randomly shortened.");
 
-    public static final ConfigOption<Duration> MAX_RETRY_AFTER = ConfigOptions.key("fetch.retry.max-retry-after")
-            .durationType().defaultValue(Duration.ofSeconds(30))
-            .withDescription("Cap on a server's Retry-After (seconds or HTTP date); longer waits are cut to this.");
+  public static final ConfigOption<Duration> MAX_RETRY_AFTER =
+      ConfigOptions.key("fetch.retry.max-retry-after")
+          .durationType()
+          .defaultValue(Duration.ofSeconds(30))
+          .withDescription(
+              "Cap on a server's Retry-After (seconds or HTTP date); longer waits are cut to this.");
 
-    public static final ConfigOption<Integer> MAX_CONCURRENT_PER_HOST =
-            ConfigOptions.key("fetch.http.max-concurrent-per-host").intType().defaultValue(8)
-                    .withDescription("Concurrent requests per host:port; more are queued, not failed.");
+  public static final ConfigOption<Integer> MAX_CONCURRENT_PER_HOST =
+      ConfigOptions.key("fetch.http.max-concurrent-per-host")
+          .intType()
+          .defaultValue(8)
+          .withDescription("Concurrent requests per host:port; more are queued, not failed.");
 
-    public static final ConfigOption<Integer> MAX_CONNECTIONS_TOTAL =
-            ConfigOptions.key("fetch.http.max-connections-total").intType().defaultValue(256)
-                    .withDescription("Connection pool size over all hosts.");
+  public static final ConfigOption<Integer> MAX_CONNECTIONS_TOTAL =
+      ConfigOptions.key("fetch.http.max-connections-total")
+          .intType()
+          .defaultValue(256)
+          .withDescription("Connection pool size over all hosts.");
 
-    public static final ConfigOption<Integer> IO_THREADS = ConfigOptions.key("fetch.http.io-threads")
-            .intType().defaultValue(2)
-            .withDescription("I/O reactor threads of the non-blocking HTTP client.");
+  public static final ConfigOption<Integer> IO_THREADS =
+      ConfigOptions.key("fetch.http.io-threads")
+          .intType()
+          .defaultValue(2)
+          .withDescription("I/O reactor threads of the non-blocking HTTP client.");
 
-    public static final ConfigOption<String> USER_AGENT = ConfigOptions.key("fetch.http.user-agent")
-            .stringType().defaultValue("abc-stream-image-fetcher/0.1")
-            .withDescription("User-Agent header sent with every HTTP request.");
+  public static final ConfigOption<String> USER_AGENT =
+      ConfigOptions.key("fetch.http.user-agent")
+          .stringType()
+          .defaultValue("abc-stream-image-fetcher/0.1")
+          .withDescription("User-Agent header sent with every HTTP request.");
 
-    public static final ConfigOption<List<String>> ALLOWED_HOSTS = ConfigOptions.key("fetch.policy.allowed-hosts")
-            .stringType().asList().defaultValues()
-            .withDescription("Host names exempt from the address policy (exact, or *.domain for sub-domains).");
+  public static final ConfigOption<List<String>> ALLOWED_HOSTS =
+      ConfigOptions.key("fetch.policy.allowed-hosts")
+          .stringType()
+          .asList()
+          .defaultValues()
+          .withDescription(
+              "Host names exempt from the address policy (exact, or *.domain for sub-domains).");
 
-    public static final ConfigOption<List<String>> ALLOWED_CIDRS = ConfigOptions.key("fetch.policy.allowed-cidrs")
-            .stringType().asList().defaultValues()
-            .withDescription("Address blocks allowed even inside the default-denied ranges, e.g. 127.0.0.0/8.");
+  public static final ConfigOption<List<String>> ALLOWED_CIDRS =
+      ConfigOptions.key("fetch.policy.allowed-cidrs")
+          .stringType()
+          .asList()
+          .defaultValues()
+          .withDescription(
+              "Address blocks allowed even inside the default-denied ranges, e.g. 127.0.0.0/8.");
 
-    public static final ConfigOption<List<String>> DENIED_CIDRS = ConfigOptions.key("fetch.policy.denied-cidrs")
-            .stringType().asList().defaultValues()
-            .withDescription("Address blocks denied in addition to loopback, private, link-local, CGNAT, "
-                    + "multicast, reserved and their IPv6 forms.");
+  public static final ConfigOption<List<String>> DENIED_CIDRS =
+      ConfigOptions.key("fetch.policy.denied-cidrs")
+          .stringType()
+          .asList()
+          .defaultValues()
+          .withDescription(
+              "Address blocks denied in addition to loopback, private, link-local, CGNAT, "
+                  + "multicast, reserved and their IPv6 forms.");
 
-    public static final ConfigOption<List<Integer>> ALLOWED_PORTS = ConfigOptions.key("fetch.policy.allowed-ports")
-            .intType().asList().defaultValues()
-            .withDescription("When set, the only ports http(s) URLs may use (empty: any).");
+  public static final ConfigOption<List<Integer>> ALLOWED_PORTS =
+      ConfigOptions.key("fetch.policy.allowed-ports")
+          .intType()
+          .asList()
+          .defaultValues()
+          .withDescription("When set, the only ports http(s) URLs may use (empty: any).");
 
-    public static final ConfigOption<List<String>> ALLOWED_SCHEMES = ConfigOptions.key("fetch.allowed-schemes")
-            .stringType().asList()
-            .defaultValues("https", "http", "data", "file", "s3", "s3a", "s3p", "gs", "hdfs", "abfs", "abfss",
-                    "wasb", "wasbs", "oss")
-            .withDescription("URI schemes a reference may use; others are FETCH_FORBIDDEN. Schemes other than "
-                    + "http(s), data and file go through Flink's FileSystem; an allowed scheme without a "
-                    + "FileSystem plugin fails with FETCH_FAILED.");
+  public static final ConfigOption<List<String>> ALLOWED_SCHEMES =
+      ConfigOptions.key("fetch.allowed-schemes")
+          .stringType()
+          .asList()
+          .defaultValues(
+              "https", "http", "data", "file", "s3", "s3a", "s3p", "gs", "hdfs", "abfs", "abfss",
+              "wasb", "wasbs", "oss")
+          .withDescription(
+              "URI schemes a reference may use; others are FETCH_FORBIDDEN. Schemes other than "
+                  + "http(s), data and file go through Flink's FileSystem; an allowed scheme without a "
+                  + "FileSystem plugin fails with FETCH_FAILED.");
 
-    public static final ConfigOption<List<String>> FILE_ROOTS = ConfigOptions.key("fetch.file.roots")
-            .stringType().asList().defaultValues()
-            .withDescription("Directories file:// references must resolve into (after following symlinks); "
-                    + "empty: file:// is forbidden.");
+  public static final ConfigOption<List<String>> FILE_ROOTS =
+      ConfigOptions.key("fetch.file.roots")
+          .stringType()
+          .asList()
+          .defaultValues()
+          .withDescription(
+              "Directories file:// references must resolve into (after following symlinks); "
+                  + "empty: file:// is forbidden.");
 
-    public static final ConfigOption<Integer> BLOCKING_THREADS = ConfigOptions.key("fetch.blocking-threads")
-            .intType().defaultValue(8)
-            .withDescription("Threads for blocking work: DNS lookups, file and Flink FileSystem reads.");
+  public static final ConfigOption<Integer> BLOCKING_THREADS =
+      ConfigOptions.key("fetch.blocking-threads")
+          .intType()
+          .defaultValue(8)
+          .withDescription(
+              "Threads for blocking work: DNS lookups, file and Flink FileSystem reads.");
 
-    public static final ConfigOption<Boolean> REJECT_UNKNOWN_FORMAT = ConfigOptions.key("fetch.reject-unknown-format")
-            .booleanType().defaultValue(true)
-            .withDescription("Fail with UNDECODABLE_IMAGE when the bytes are not JPEG/PNG/GIF/WebP/BMP/TIFF; "
-                    + "false hands them to the decoder with format UNKNOWN.");
+  public static final ConfigOption<Boolean> REJECT_UNKNOWN_FORMAT =
+      ConfigOptions.key("fetch.reject-unknown-format")
+          .booleanType()
+          .defaultValue(true)
+          .withDescription(
+              "Fail with UNDECODABLE_IMAGE when the bytes are not JPEG/PNG/GIF/WebP/BMP/TIFF; "
+                  + "false hands them to the decoder with format UNKNOWN.");
 }

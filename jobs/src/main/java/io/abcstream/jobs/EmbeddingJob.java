@@ -4,11 +4,11 @@ import io.abcstream.connectors.elasticsearch.DenseVectorOptions;
 import io.abcstream.connectors.elasticsearch.ElasticsearchConnectionConfig;
 import io.abcstream.connectors.elasticsearch.ElasticsearchSink;
 import io.abcstream.connectors.elasticsearch.IndexManager;
-import io.abcstream.fetch.FetchConfig;
 import io.abcstream.connectors.kafka.AvroRecordSerializationSchema;
 import io.abcstream.connectors.kafka.KafkaClientConfig;
 import io.abcstream.connectors.kafka.KafkaClientProperties;
 import io.abcstream.connectors.kafka.RequestDeserializationSchema;
+import io.abcstream.fetch.FetchConfig;
 import io.abcstream.jobs.config.JobOptions;
 import io.abcstream.jobs.config.StartingOffsets;
 import io.abcstream.model.runtime.Manifest;
@@ -16,8 +16,8 @@ import io.abcstream.operators.batching.BatchingOptions;
 import io.abcstream.operators.document.DocumentConverter;
 import io.abcstream.operators.document.EmbeddingDocument;
 import io.abcstream.operators.embed.EmbeddingFunction;
-import io.abcstream.operators.embed.EmbeddingOptions;
 import io.abcstream.operators.embed.EmbeddingOperatorConfig;
+import io.abcstream.operators.embed.EmbeddingOptions;
 import io.abcstream.operators.failure.Failures;
 import io.abcstream.operators.failure.KafkaDeadLetterHandlerFactory;
 import io.abcstream.operators.route.OutcomeRouter;
@@ -28,6 +28,7 @@ import io.abcstream.schemas.ImageEmbedding;
 import io.abcstream.schemas.codec.RecordCodec;
 import io.abcstream.schemas.internal.EmbeddingOutcome;
 import io.abcstream.schemas.internal.SourcedRequest;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -36,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
@@ -45,8 +47,6 @@ import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import java.io.IOException;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 
 /**
  * Wires the embedding job: Kafka requests → validate → async embedding → Elasticsearch (and an
@@ -65,15 +65,20 @@ public final class EmbeddingJob {
    */
   public static Plan build(StreamExecutionEnvironment env, Configuration conf) {
     RecordCodec.Format inputFormat = RecordCodec.Format.parse(conf.get(JobOptions.INPUT_FORMAT));
-    EmbeddingOperatorConfig embedConfig = EmbeddingOperatorConfig.fromConfiguration(conf, inputFormat);
+    EmbeddingOperatorConfig embedConfig =
+        EmbeddingOperatorConfig.fromConfiguration(conf, inputFormat);
     Path bundleDir = Paths.get(embedConfig.batching().bundleDir());
     if (!Files.isDirectory(bundleDir)) {
       throw new IllegalArgumentException(
-          BatchingOptions.BUNDLE.key() + " " + bundleDir + " is not a directory: point it at an exported bundle (./abc export)");
+          BatchingOptions.BUNDLE.key()
+              + " "
+              + bundleDir
+              + " is not a directory: point it at an exported bundle (./abc export)");
     }
     Manifest manifest = Manifest.read(bundleDir);
     RecordCodec.Format outputFormat = RecordCodec.Format.parse(conf.get(JobOptions.OUTPUT_FORMAT));
-    KafkaClientConfig kafka = KafkaClientProperties.parse(conf.get(JobOptions.KAFKA_BOOTSTRAP), conf.toMap(), "kafka.");
+    KafkaClientConfig kafka =
+        KafkaClientProperties.parse(conf.get(JobOptions.KAFKA_BOOTSTRAP), conf.toMap(), "kafka.");
 
     Plan plan = ensureIndex(conf, manifest);
 
@@ -83,7 +88,8 @@ public final class EmbeddingJob {
             .setProperties(kafka.toProperties())
             .setTopics(conf.get(JobOptions.INPUT_TOPIC))
             .setGroupId(conf.get(JobOptions.GROUP_ID))
-            .setStartingOffsets(StartingOffsets.parse(conf.get(JobOptions.STARTING_OFFSETS)).initializer())
+            .setStartingOffsets(
+                StartingOffsets.parse(conf.get(JobOptions.STARTING_OFFSETS)).initializer())
             .setDeserializer(new RequestDeserializationSchema(inputFormat))
             .setProperty("commit.offsets.on.checkpoint", "true");
     if (conf.get(JobOptions.BOUNDED)) {
@@ -92,11 +98,15 @@ public final class EmbeddingJob {
     KafkaSource<SourcedRequest> source = sourceBuilder.build();
 
     DataStream<SourcedRequest> requests =
-        env.fromSource(source, WatermarkStrategy.noWatermarks(), "kafka: " + conf.get(JobOptions.INPUT_TOPIC))
+        env.fromSource(
+                source,
+                WatermarkStrategy.noWatermarks(),
+                "kafka: " + conf.get(JobOptions.INPUT_TOPIC))
             .uid("kafka-source");
 
     FetchConfig fetch = embedConfig.fetch();
-    // The validator's cheap early checks use the fetcher's limits and schemes, not settings of their own.
+    // The validator's cheap early checks use the fetcher's limits and schemes, not settings of
+    // their own.
     RequestValidator validator =
         RequestValidator.builder()
             .maxInlineBytes(fetch.maxBytes())
@@ -135,7 +145,8 @@ public final class EmbeddingJob {
         ElasticsearchSink.<ImageEmbedding>builder()
             .setConfiguration(conf)
             .setElementConverter(new DocumentConverter(plan.index(), inputFormat))
-            .setDeadLetterHandlerFactory(new KafkaDeadLetterHandlerFactory(kafka, dlqTopic, outputFormat))
+            .setDeadLetterHandlerFactory(
+                new KafkaDeadLetterHandlerFactory(kafka, dlqTopic, outputFormat))
             .build();
     embeddings.sinkTo(esSink).uid("es-sink").name("elasticsearch: " + plan.alias());
 
@@ -147,40 +158,50 @@ public final class EmbeddingJob {
                         kafkaSink(
                             kafka,
                             new AvroRecordSerializationSchema<>(
-                                topic, ImageEmbedding.class, outputFormat, ImageEmbedding::getDocId)))
+                                topic,
+                                ImageEmbedding.class,
+                                outputFormat,
+                                ImageEmbedding::getDocId)))
                     .uid("vector-sink")
                     .name("kafka: " + topic));
 
     DataStream<EmbeddingFailure> deadLetters =
-        valid.getSideOutput(Failures.DEAD_LETTERS).union(embeddings.getSideOutput(Failures.DEAD_LETTERS));
+        valid
+            .getSideOutput(Failures.DEAD_LETTERS)
+            .union(embeddings.getSideOutput(Failures.DEAD_LETTERS));
     deadLetters
         .sinkTo(
             kafkaSink(
                 kafka,
                 new AvroRecordSerializationSchema<>(
-                    dlqTopic, EmbeddingFailure.class, outputFormat, EmbeddingFailure::getRequestId)))
+                    dlqTopic,
+                    EmbeddingFailure.class,
+                    outputFormat,
+                    EmbeddingFailure::getRequestId)))
         .uid("dlq-sink")
         .name("kafka: " + dlqTopic);
     return plan;
   }
 
   static Plan ensureIndex(Configuration conf, Manifest manifest) {
-    try (IndexManager indices = IndexManager.connect(ElasticsearchConnectionConfig.fromConfiguration(conf))) {
+    try (IndexManager indices =
+        IndexManager.connect(ElasticsearchConnectionConfig.fromConfiguration(conf))) {
       IndexManager.EnsureResult result =
           indices.ensureIndex(
               IndexManager.IndexSpec.fromConfiguration(
                   conf,
                   manifest.modelVersion(),
-                  EmbeddingDocument.mappings(DenseVectorOptions.fromConfiguration(conf, manifest.dims()))));
+                  EmbeddingDocument.mappings(
+                      DenseVectorOptions.fromConfiguration(conf, manifest.dims()))));
       return new Plan(result.index(), result.alias(), manifest.modelVersion(), manifest.dims());
     } catch (IOException e) {
-      throw new IllegalStateException("cannot reach Elasticsearch to prepare the index: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot reach Elasticsearch to prepare the index: " + e.getMessage(), e);
     }
   }
 
   static <T> KafkaSink<T> kafkaSink(
-      KafkaClientConfig kafka,
-      KafkaRecordSerializationSchema<T> schema) {
+      KafkaClientConfig kafka, KafkaRecordSerializationSchema<T> schema) {
     return KafkaSink.<T>builder()
         .setBootstrapServers(kafka.bootstrapServers())
         .setKafkaProducerConfig(kafka.toProperties())

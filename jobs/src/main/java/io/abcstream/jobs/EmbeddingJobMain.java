@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /**
- * Entry point of the shaded job jar for {@code flink run}: {@code --config job.yaml} and any
- * number of {@code -D key=value} overrides, parsed as {@code abc run} parses them.
+ * Entry point of the shaded job jar for {@code flink run}: {@code --config job.yaml} and any number
+ * of {@code -D key=value} overrides, parsed as {@code abc run} parses them.
  */
 @Command(
     name = "abc-embedding-job",

@@ -63,8 +63,7 @@ public final class ArchitectureRules {
         .resideInAPackage(root + ".common..")
         .should()
         .onlyDependOnClassesThat(
-            resideInAnyPackage(root + ".common..", "java..", "javax..", "jdk..")
-                .or(primitive()))
+            resideInAnyPackage(root + ".common..", "java..", "javax..", "jdk..").or(primitive()))
         .allowEmptyShould(true);
   }
 
@@ -135,19 +134,32 @@ public final class ArchitectureRules {
     return layeredArchitecture()
         .consideringOnlyDependenciesInLayers()
         .withOptionalLayers(true)
-        .layer("Common").definedBy(root + ".common..")
-        .layer("Schemas").definedBy(root + ".schemas..")
-        .layer("Model").definedBy(root + ".model..")
-        .layer("Fetch").definedBy(root + ".fetch..")
-        .layer("Connectors").definedBy(root + ".connectors..")
-        .layer("Operators").definedBy(root + ".operators..")
-        .layer("Jobs").definedBy(root + ".jobs..")
-        .whereLayer("Jobs").mayNotBeAccessedByAnyLayer()
-        .whereLayer("Operators").mayOnlyBeAccessedByLayers("Jobs")
-        .whereLayer("Connectors").mayOnlyBeAccessedByLayers("Operators", "Jobs")
-        .whereLayer("Fetch").mayOnlyBeAccessedByLayers("Connectors", "Operators", "Jobs")
-        .whereLayer("Model").mayOnlyBeAccessedByLayers("Fetch", "Connectors", "Operators", "Jobs")
-        .whereLayer("Schemas").mayOnlyBeAccessedByLayers("Fetch", "Connectors", "Operators", "Jobs")
+        .layer("Common")
+        .definedBy(root + ".common..")
+        .layer("Schemas")
+        .definedBy(root + ".schemas..")
+        .layer("Model")
+        .definedBy(root + ".model..")
+        .layer("Fetch")
+        .definedBy(root + ".fetch..")
+        .layer("Connectors")
+        .definedBy(root + ".connectors..")
+        .layer("Operators")
+        .definedBy(root + ".operators..")
+        .layer("Jobs")
+        .definedBy(root + ".jobs..")
+        .whereLayer("Jobs")
+        .mayNotBeAccessedByAnyLayer()
+        .whereLayer("Operators")
+        .mayOnlyBeAccessedByLayers("Jobs")
+        .whereLayer("Connectors")
+        .mayOnlyBeAccessedByLayers("Operators", "Jobs")
+        .whereLayer("Fetch")
+        .mayOnlyBeAccessedByLayers("Connectors", "Operators", "Jobs")
+        .whereLayer("Model")
+        .mayOnlyBeAccessedByLayers("Fetch", "Connectors", "Operators", "Jobs")
+        .whereLayer("Schemas")
+        .mayOnlyBeAccessedByLayers("Fetch", "Connectors", "Operators", "Jobs")
         .allowEmptyShould(true);
   }
 
@@ -167,8 +179,7 @@ public final class ArchitectureRules {
   }
 
   private static DescribedPredicate<JavaClass> primitive() {
-    return DescribedPredicate.describe(
-        "primitive", JavaClass::isPrimitive);
+    return DescribedPredicate.describe("primitive", JavaClass::isPrimitive);
   }
 
   /**

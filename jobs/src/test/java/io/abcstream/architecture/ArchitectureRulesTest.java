@@ -35,7 +35,8 @@ class ArchitectureRulesTest {
   void modelUsingAHigherModuleIsReported() {
     assertThat(violations(ArchitectureRules.modelUsesOnlyCommon(SAMPLES)))
         .contains("BadModelClass", "SampleJob");
-    assertThat(violations(ArchitectureRules.layers(SAMPLES))).contains("BadModelClass", "SampleJob");
+    assertThat(violations(ArchitectureRules.layers(SAMPLES)))
+        .contains("BadModelClass", "SampleJob");
   }
 
   @Test
@@ -53,8 +54,10 @@ class ArchitectureRulesTest {
   void rulesPassOnClassesThatComply() {
     JavaClasses sink =
         new ClassFileImporter().importPackages(SAMPLES + ".connectors.elasticsearch");
-    assertThat(ArchitectureRules.kafkaConnectorIndependentOfElasticsearch(SAMPLES).evaluate(sink)
-            .hasViolation())
+    assertThat(
+            ArchitectureRules.kafkaConnectorIndependentOfElasticsearch(SAMPLES)
+                .evaluate(sink)
+                .hasViolation())
         .isFalse();
     assertThat(ArchitectureRules.fetchIsStandalone(SAMPLES).evaluate(samples).hasViolation())
         .isFalse();

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 class SourceStyleTest {
 
   private static final Pattern INLINE_QUALIFIED_NAME =
-      Pattern.compile("(?<![\\w.@])(?:java|javax|org|com|io|ai)(?:\\.[a-z][a-z0-9_]*)+\\.[A-Z]\\w*");
+      Pattern.compile(
+          "(?<![\\w.@])(?:java|javax|org|com|io|ai)(?:\\.[a-z][a-z0-9_]*)+\\.[A-Z]\\w*");
   private static final Pattern LINE_START_IMPORT_OR_PACKAGE =
       Pattern.compile("^\\s*(?:import|package)\\s", Pattern.MULTILINE);
   private static final Pattern OUTSIDE_DESIGN_REFERENCE = Pattern.compile("DESIGN(?:\\.md)? §");

@@ -5,14 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions;
 import io.abcstream.jobs.config.JobOptions;
 import io.abcstream.jobs.search.KnnSearch;
-import io.abcstream.model.runtime.Embedder;
 import io.abcstream.model.image.PreprocessedImage;
+import io.abcstream.model.runtime.Embedder;
 import io.abcstream.model.runtime.Embedding;
 import io.abcstream.model.runtime.EmbeddingInput;
 import io.abcstream.model.runtime.PreparedInput;
+import io.abcstream.operators.batching.BatchingOptions;
 import io.abcstream.operators.document.DocumentIds;
+import io.abcstream.operators.embed.EmbeddingOptions;
 import io.abcstream.schemas.EmbeddingFailure;
 import io.abcstream.schemas.ErrorClass;
 import io.abcstream.schemas.FailureStage;
@@ -21,8 +24,6 @@ import io.abcstream.schemas.codec.SingleObjectCodec;
 import io.abcstream.testkit.LocalStack;
 import io.abcstream.testkit.LocalStackExtension;
 import io.abcstream.testkit.Tolerances;
-import io.abcstream.operators.batching.BatchingOptions;
-import io.abcstream.operators.embed.EmbeddingOptions;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -52,7 +53,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions;
 
 /**
  * The whole job against real Kafka, real Elasticsearch and the real tiny model: good requests of
@@ -67,8 +67,10 @@ class EmbeddingJobITCase {
   static byte[] odd; // 333x217
   static byte[] gray; // 50x61
   static HttpServer http;
+
   /** The model input of each expected document, for its rounding bound. */
   static final Map<String, PreparedInput> PREPARED = new HashMap<>();
+
   static String base;
   @TempDir static Path root;
 
@@ -79,21 +81,29 @@ class EmbeddingJobITCase {
     odd = Files.readAllBytes(goldens.resolve("odd_333x217.png"));
     gray = Files.readAllBytes(goldens.resolve("gray_50x61.png"));
     Files.write(root.resolve("odd.png"), odd);
-    Map<String, byte[]> files = Map.of("/odd.png", odd, "/gray.png", gray, "/page.html",
-        "<html><body>not an image</body></html>".getBytes(StandardCharsets.UTF_8));
+    Map<String, byte[]> files =
+        Map.of(
+            "/odd.png",
+            odd,
+            "/gray.png",
+            gray,
+            "/page.html",
+            "<html><body>not an image</body></html>".getBytes(StandardCharsets.UTF_8));
     http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    http.createContext("/", exchange -> {
-      byte[] body = files.get(exchange.getRequestURI().getPath());
-      if (body == null) {
-        exchange.sendResponseHeaders(404, -1);
-      } else {
-        exchange.sendResponseHeaders(200, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(body);
-        }
-      }
-      exchange.close();
-    });
+    http.createContext(
+        "/",
+        exchange -> {
+          byte[] body = files.get(exchange.getRequestURI().getPath());
+          if (body == null) {
+            exchange.sendResponseHeaders(404, -1);
+          } else {
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+              out.write(body);
+            }
+          }
+          exchange.close();
+        });
     http.start();
     base = "http://127.0.0.1:" + http.getAddress().getPort();
   }
@@ -104,7 +114,8 @@ class EmbeddingJobITCase {
   }
 
   @Test
-  void goodRequestsAreIndexedWithReferenceVectorsAndBadOnesAreDeadLettered(LocalStack stack) throws Exception {
+  void goodRequestsAreIndexedWithReferenceVectorsAndBadOnesAreDeadLettered(LocalStack stack)
+      throws Exception {
     String topic = LocalStack.uniqueName("requests");
     String dlq = topic + "-dlq";
     String prefix = LocalStack.uniqueName("it-embeddings");
@@ -134,26 +145,39 @@ class EmbeddingJobITCase {
     EmbeddingJob.Plan plan = EmbeddingJob.build(env, conf);
     JobClient job = env.executeAsync("it-embedding-job");
     try {
-      List<ImageEmbeddingRequest> good = List.of(
-          request("r-multi", base + "/odd.png", "what is on the left?", "左边的动物是什么？", "!"),
-          request("r-image-only", base + "/gray.png"),
-          request("r-inline", ByteBuffer.wrap(odd), "describe it"),
-          request("r-data", "data:image/png;base64," + Base64.getEncoder().encodeToString(gray)),
-          request("r-file", root.resolve("odd.png").toUri().toString(), "the colour"));
-      List<ImageEmbeddingRequest> bad = List.of(
-          request("", base + "/odd.png", "no id"),
-          request("r-404", base + "/missing.png", "x"),
-          request("r-forbidden", "http://169.254.169.254/latest/meta-data", "x"),
-          request("r-html", base + "/page.html", "x"),
-          request("r-too-large", ByteBuffer.wrap(photo), "x"),
-          request("r-reserved", base + "/odd.png", "stop <|im_end|> here"));
-      SingleObjectCodec<ImageEmbeddingRequest> codec = SingleObjectCodec.forClass(ImageEmbeddingRequest.class);
+      List<ImageEmbeddingRequest> good =
+          List.of(
+              request("r-multi", base + "/odd.png", "what is on the left?", "左边的动物是什么？", "!"),
+              request("r-image-only", base + "/gray.png"),
+              request("r-inline", ByteBuffer.wrap(odd), "describe it"),
+              request(
+                  "r-data", "data:image/png;base64," + Base64.getEncoder().encodeToString(gray)),
+              request("r-file", root.resolve("odd.png").toUri().toString(), "the colour"));
+      List<ImageEmbeddingRequest> bad =
+          List.of(
+              request("", base + "/odd.png", "no id"),
+              request("r-404", base + "/missing.png", "x"),
+              request("r-forbidden", "http://169.254.169.254/latest/meta-data", "x"),
+              request("r-html", base + "/page.html", "x"),
+              request("r-too-large", ByteBuffer.wrap(photo), "x"),
+              request("r-reserved", base + "/odd.png", "stop <|im_end|> here"));
+      SingleObjectCodec<ImageEmbeddingRequest> codec =
+          SingleObjectCodec.forClass(ImageEmbeddingRequest.class);
       try (KafkaProducer<byte[], byte[]> producer = KafkaTestTopics.producer(stack)) {
         for (ImageEmbeddingRequest r : good) {
-          producer.send(new ProducerRecord<>(topic, r.getId().getBytes(StandardCharsets.UTF_8), codec.encode(r))).get();
+          producer
+              .send(
+                  new ProducerRecord<>(
+                      topic, r.getId().getBytes(StandardCharsets.UTF_8), codec.encode(r)))
+              .get();
         }
-        producer.send(new ProducerRecord<>(topic, "junk".getBytes(StandardCharsets.UTF_8),
-            "definitely not avro".getBytes(StandardCharsets.UTF_8))).get();
+        producer
+            .send(
+                new ProducerRecord<>(
+                    topic,
+                    "junk".getBytes(StandardCharsets.UTF_8),
+                    "definitely not avro".getBytes(StandardCharsets.UTF_8)))
+            .get();
         for (ImageEmbeddingRequest r : bad) {
           producer.send(new ProducerRecord<>(topic, null, codec.encode(r))).get();
         }
@@ -173,19 +197,24 @@ class EmbeddingJobITCase {
       Map<String, JsonNode> docs = waitForDocuments(stack, plan.index(), expected.size());
 
       assertThat(docs.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
-      // The job batches rows of any requests together, the reference those of one request: both padded
-      // at most to the longest prompt here. _source holds the JSON the sink wrote (Jackson prints a float's
+      // The job batches rows of any requests together, the reference those of one request: both
+      // padded
+      // at most to the longest prompt here. _source holds the JSON the sink wrote (Jackson prints a
+      // float's
       // shortest round-trip decimal), so the stored vector is the job's float vector exactly.
       int padded = PREPARED.values().stream().mapToInt(PreparedInput::length).max().orElseThrow();
       for (Map.Entry<String, float[]> e : expected.entrySet()) {
         JsonNode doc = docs.get(e.getKey());
         float[] stored = floats(doc.get("embedding"));
         double bound = fp32Bound(PREPARED.get(e.getKey()), padded);
-        assertThat(Tolerances.relativeError(stored, e.getValue())).as("doc %s (%s)", e.getKey(), doc.get("instruction"))
+        assertThat(Tolerances.relativeError(stored, e.getValue()))
+            .as("doc %s (%s)", e.getKey(), doc.get("instruction"))
             .isLessThanOrEqualTo(bound);
         for (Map.Entry<String, float[]> other : expected.entrySet()) {
-          if (!Arrays.equals(other.getValue(), e.getValue())) { // r-image-only and r-data are one vector
-            assertThat(Tolerances.relativeError(stored, other.getValue())).as("doc %s vs %s", e.getKey(), other.getKey())
+          if (!Arrays.equals(
+              other.getValue(), e.getValue())) { // r-image-only and r-data are one vector
+            assertThat(Tolerances.relativeError(stored, other.getValue()))
+                .as("doc %s vs %s", e.getKey(), other.getKey())
                 .isGreaterThan(bound);
           }
         }
@@ -195,7 +224,8 @@ class EmbeddingJobITCase {
       assertThat(multi.get("mode").asText()).isEqualTo("image+instruction");
       assertThat(multi.get("image_uri").asText()).isEqualTo(base + "/odd.png");
       assertThat(multi.get("pixels").get("height").asInt()).isPositive();
-      assertThat(docs.get(DocumentIds.of("r-image-only", null)).get("mode").asText()).isEqualTo("image");
+      assertThat(docs.get(DocumentIds.of("r-image-only", null)).get("mode").asText())
+          .isEqualTo("image");
 
       assertThat(failures)
           .extracting(f -> f.getRequestId() + " " + f.getStage() + "/" + f.getErrorClass())
@@ -208,8 +238,12 @@ class EmbeddingJobITCase {
               "r-too-large " + FailureStage.IMAGE + "/" + ErrorClass.IMAGE_TOO_LARGE,
               "r-reserved " + FailureStage.VALIDATE + "/" + ErrorClass.INVALID_REQUEST);
       EmbeddingFailure malformed =
-          failures.stream().filter(f -> f.getStage() == FailureStage.DECODE).findFirst().orElseThrow();
-      assertThat(StandardCharsets.UTF_8.decode(malformed.getOriginalValue()).toString()).isEqualTo("definitely not avro");
+          failures.stream()
+              .filter(f -> f.getStage() == FailureStage.DECODE)
+              .findFirst()
+              .orElseThrow();
+      assertThat(StandardCharsets.UTF_8.decode(malformed.getOriginalValue()).toString())
+          .isEqualTo("definitely not avro");
       assertThat(malformed.getSourceTopic()).isEqualTo(topic);
       assertThat(malformed.getSourceOffset()).isNotNull();
 
@@ -227,22 +261,35 @@ class EmbeddingJobITCase {
   }
 
   static ImageEmbeddingRequest request(String id, Object image, String... instructions) {
-    return ImageEmbeddingRequest.newBuilder().setId(id).setImage(image).setInstructions(List.of(instructions))
-        .setMetadata(Map.of("suite", "it")).build();
+    return ImageEmbeddingRequest.newBuilder()
+        .setId(id)
+        .setImage(image)
+        .setInstructions(List.of(instructions))
+        .setMetadata(Map.of("suite", "it"))
+        .build();
   }
 
-  static void expect(Map<String, float[]> expected, Embedder embedder, String id, byte[] image, String... instructions)
+  static void expect(
+      Map<String, float[]> expected,
+      Embedder embedder,
+      String id,
+      byte[] image,
+      String... instructions)
       throws Exception {
     List<Embedding> vectors = embedder.embedImage(image, List.of(instructions));
     PreprocessedImage pre = embedder.preprocessor().decodeAndPreprocess(embedder.decoder(), image);
     for (Embedding v : vectors) {
       expected.put(DocumentIds.of(id, v.instruction()), v.vector());
-      EmbeddingInput in = v.instruction() == null ? EmbeddingInput.image(pre) : EmbeddingInput.query(pre, v.instruction());
+      EmbeddingInput in =
+          v.instruction() == null
+              ? EmbeddingInput.image(pre)
+              : EmbeddingInput.query(pre, v.instruction());
       PREPARED.put(DocumentIds.of(id, v.instruction()), embedder.model().prepare(in));
     }
   }
 
-  static List<EmbeddingFailure> readDeadLetters(LocalStack stack, String topic, int count) throws Exception {
+  static List<EmbeddingFailure> readDeadLetters(LocalStack stack, String topic, int count)
+      throws Exception {
     SingleObjectCodec<EmbeddingFailure> codec = SingleObjectCodec.forClass(EmbeddingFailure.class);
     List<EmbeddingFailure> failures = new ArrayList<>();
     for (ConsumerRecord<byte[], byte[]> r : KafkaTestTopics.read(stack, topic, count)) {
@@ -251,7 +298,8 @@ class EmbeddingJobITCase {
     return failures;
   }
 
-  static Map<String, JsonNode> waitForDocuments(LocalStack stack, String index, int count) throws Exception {
+  static Map<String, JsonNode> waitForDocuments(LocalStack stack, String index, int count)
+      throws Exception {
     long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
     Map<String, JsonNode> docs = documents(stack, index);
     while (docs.size() < count && System.nanoTime() < deadline) {
@@ -264,11 +312,17 @@ class EmbeddingJobITCase {
 
   static Map<String, JsonNode> documents(LocalStack stack, String index) throws Exception {
     HttpClient client = HttpClient.newHttpClient();
-    client.send(HttpRequest.newBuilder(URI.create(stack.elasticsearchUrl() + "/" + index + "/_refresh"))
-        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
-    HttpResponse<String> response = client.send(
-        HttpRequest.newBuilder(URI.create(stack.elasticsearchUrl() + "/" + index + "/_search?size=100")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    client.send(
+        HttpRequest.newBuilder(URI.create(stack.elasticsearchUrl() + "/" + index + "/_refresh"))
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build(),
+        HttpResponse.BodyHandlers.discarding());
+    HttpResponse<String> response =
+        client.send(
+            HttpRequest.newBuilder(
+                    URI.create(stack.elasticsearchUrl() + "/" + index + "/_search?size=100"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     Map<String, JsonNode> docs = new HashMap<>();
     for (JsonNode hit : new ObjectMapper().readTree(response.body()).path("hits").path("hits")) {
       docs.put(hit.get("_id").asText(), hit.get("_source"));
@@ -277,12 +331,15 @@ class EmbeddingJobITCase {
   }
 
   /**
-   * Bound between two fp32 runs of a row of the tiny model, each batched with rows up to {@code padded}
-   * tokens: its roundings over that length and its image's t*h*w patches ({@link Tolerances}).
+   * Bound between two fp32 runs of a row of the tiny model, each batched with rows up to {@code
+   * padded} tokens: its roundings over that length and its image's t*h*w patches ({@link
+   * Tolerances}).
    */
   static double fp32Bound(PreparedInput row, int padded) {
     long[] g = row.image().gridThw();
-    int n = Tolerances.TinyModel.COMMITTED.fp32Roundings(true, row.prompt().instruct(), padded, (int) (g[0] * g[1] * g[2]));
+    int n =
+        Tolerances.TinyModel.COMMITTED.fp32Roundings(
+            true, row.prompt().instruct(), padded, (int) (g[0] * g[1] * g[2]));
     return Tolerances.fp32Apart(n, n);
   }
 

@@ -17,11 +17,16 @@ class EmbeddingJobMainTest {
   @Test
   void takesOverridesAsAbcRunDoesAndInTheAttachedForm() throws Exception {
     Path yaml = dir.resolve("job.yaml");
-    Files.writeString(yaml, "kafka:\n  input-topic: from-file\n  group-id: from-file\njob:\n  name: from-file\n");
+    Files.writeString(
+        yaml, "kafka:\n  input-topic: from-file\n  group-id: from-file\njob:\n  name: from-file\n");
 
     Configuration conf =
         EmbeddingJobMain.configuration(
-            "--config", yaml.toString(), "-D", "kafka.input-topic=separate", "-Dkafka.group-id=attached");
+            "--config",
+            yaml.toString(),
+            "-D",
+            "kafka.input-topic=separate",
+            "-Dkafka.group-id=attached");
 
     assertThat(conf.getString("kafka.input-topic", null)).isEqualTo("separate");
     assertThat(conf.getString("kafka.group-id", null)).isEqualTo("attached");

@@ -27,7 +27,8 @@ public final class KafkaTestTopics {
    * Reads {@code topic} from the start until {@code expected} records arrived, then one more poll
    * so that an extra (duplicate or wrong) record shows up; with 0 expected it reads for 3 s.
    */
-  public static List<ConsumerRecord<byte[], byte[]>> read(LocalStack stack, String topic, int expected) {
+  public static List<ConsumerRecord<byte[], byte[]>> read(
+      LocalStack stack, String topic, int expected) {
     Properties props = new Properties();
     props.put("bootstrap.servers", stack.kafkaBootstrapServers());
     props.put("group.id", LocalStack.uniqueName("reader"));

@@ -40,9 +40,11 @@ public final class LocalStack {
         Map.of(
             "ABC_STACK_DIR", stackDir.toString(),
             "ABC_KAFKA_PORT", Integer.toString(kafkaPort),
-            "ABC_KAFKA_CONTROLLER_PORT", Integer.toString(intSetting("ABC_TEST_KAFKA_CONTROLLER_PORT", 19093)),
+            "ABC_KAFKA_CONTROLLER_PORT",
+                Integer.toString(intSetting("ABC_TEST_KAFKA_CONTROLLER_PORT", 19093)),
             "ABC_ES_PORT", Integer.toString(esPort),
-            "ABC_ES_TRANSPORT_PORT", Integer.toString(intSetting("ABC_TEST_ES_TRANSPORT_PORT", 19300)));
+            "ABC_ES_TRANSPORT_PORT",
+                Integer.toString(intSetting("ABC_TEST_ES_TRANSPORT_PORT", 19300)));
   }
 
   /** The running stack, started on first use. */
@@ -102,7 +104,8 @@ public final class LocalStack {
   }
 
   private int run(String command, boolean inheritOutput) {
-    ProcessBuilder pb = new ProcessBuilder("bash", repoRoot.resolve("dev/stack.sh").toString(), command);
+    ProcessBuilder pb =
+        new ProcessBuilder("bash", repoRoot.resolve("dev/stack.sh").toString(), command);
     pb.environment().putAll(env);
     if (inheritOutput) {
       pb.inheritIO();

@@ -5,7 +5,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
-/** Gives a test class the JVM-wide {@link LocalStack}, as a parameter of tests and lifecycle methods. */
+/**
+ * Gives a test class the JVM-wide {@link LocalStack}, as a parameter of tests and lifecycle
+ * methods.
+ */
 public final class LocalStackExtension implements BeforeAllCallback, ParameterResolver {
 
   @Override

@@ -10,15 +10,15 @@ import java.util.List;
  * relative error of at most the unit roundoff {@code u} (bf16: 8-bit significand, {@code u = 2^-8};
  * fp32: 24-bit, {@code u = 2^-24}); a weight stored in that dtype is one more rounding per linear.
  * Along the longest chain of {@code n} sequential roundings that reaches the output, first-order
- * analysis gives the worst case {@code ||v - v_exact|| / ||v_exact|| <= n u}. For the tiny model with
- * the instruct adapter on that is {@code 139 u = 0.54} in bf16: looser than the distance of a vector
- * with the adapter switched off (about 0.5), so the worst case cannot tell a defect from rounding.
- * The roundings are independent and of mean zero, so this class uses the probabilistic bound of
- * Higham and Mary (SIAM J. Sci. Comput. 41(5), 2019, Theorem 2.4): {@code lambda sqrt(n) u}, which
- * holds with probability at least {@code 1 - 2 exp(-lambda^2 (1 - u)^2 / 2)}; {@code lambda = 5}
- * makes a false alarm a 1-in-100,000 event per vector. Two computations that each satisfy the bound
- * differ by at most twice it. A relative distance {@code r} means an angle with {@code sin <= r}, so
- * the cosine is at least {@code sqrt(1 - r^2)}.
+ * analysis gives the worst case {@code ||v - v_exact|| / ||v_exact|| <= n u}. For the tiny model
+ * with the instruct adapter on that is {@code 139 u = 0.54} in bf16: looser than the distance of a
+ * vector with the adapter switched off (about 0.5), so the worst case cannot tell a defect from
+ * rounding. The roundings are independent and of mean zero, so this class uses the probabilistic
+ * bound of Higham and Mary (SIAM J. Sci. Comput. 41(5), 2019, Theorem 2.4): {@code lambda sqrt(n)
+ * u}, which holds with probability at least {@code 1 - 2 exp(-lambda^2 (1 - u)^2 / 2)}; {@code
+ * lambda = 5} makes a false alarm a 1-in-100,000 event per vector. Two computations that each
+ * satisfy the bound differ by at most twice it. A relative distance {@code r} means an angle with
+ * {@code sin <= r}, so the cosine is at least {@code sqrt(1 - r^2)}.
  */
 public final class Tolerances {
   public static final double BF16_UNIT_ROUNDOFF = 0x1p-8;
@@ -32,8 +32,17 @@ public final class Tolerances {
    * passes plus the script's defaults: intermediate 48, vision embed 32 with 2 heads and mlp ratio
    * 2, mlp head 48, instruct LoRA rank 2).
    */
-  public record TinyModel(int layers, int visionDepth, int hidden, int heads, int intermediate,
-      int visionEmbed, int visionHeads, int visionMlp, int mlpHead, int instructRank) {
+  public record TinyModel(
+      int layers,
+      int visionDepth,
+      int hidden,
+      int heads,
+      int intermediate,
+      int visionEmbed,
+      int visionHeads,
+      int visionMlp,
+      int mlpHead,
+      int instructRank) {
     public static final int PATCH_DIM = 3 * 2 * 14 * 14;
     public static final int MERGE = 4;
 
@@ -71,8 +80,8 @@ public final class Tolerances {
       int rms = 3;
       // DecoderLayer: rms, q_proj, rope (cos table cast, q cos, + rotate_half(q) sin), q k^T,
       // / sqrt(12), softmax cast, w v, o_proj, + x, rms, gate_proj, silu, * up_proj, down_proj, + x
-      int layer = rms + switched + 3 + 1 + 1 + 1 + 1 + switched + 1 + rms + switched + 1 + 1
-          + switched + 1;
+      int layer =
+          rms + switched + 3 + 1 + 1 + 1 + 1 + switched + 1 + rms + switched + 1 + 1 + switched + 1;
       // final rms, pooled mean cast to bf16, h1, selu, h2, pooled + y (normalize runs in fp32)
       int head = rms + 1 + linear + 1 + linear + 1;
       // an image row starts from the vision features, a text row from one embedding rounding
@@ -86,14 +95,45 @@ public final class Tolerances {
     public int fp32Roundings(boolean image, boolean instruct, int seqLen, int patches) {
       int vhd = visionEmbed / visionHeads;
       int hd = hidden / heads;
-      int visionBlock = visionEmbed + visionEmbed + 2 + vhd + 1 + patches + patches + visionEmbed + 1
-          + visionEmbed + visionEmbed + 3 + visionMlp + 1;
+      int visionBlock =
+          visionEmbed
+              + visionEmbed
+              + 2
+              + vhd
+              + 1
+              + patches
+              + patches
+              + visionEmbed
+              + 1
+              + visionEmbed
+              + visionEmbed
+              + 3
+              + visionMlp
+              + 1;
       int merged = MERGE * visionEmbed;
       int vision = PATCH_DIM + visionDepth * visionBlock + visionEmbed + merged + 1 + merged;
       int lora = instruct ? instructRank + 2 : 0;
       int rms = hidden + 2;
-      int layer = rms + hidden + lora + 3 + hd + 1 + seqLen + seqLen + hidden + lora + 1 + rms
-          + hidden + lora + 1 + 1 + intermediate + lora + 1;
+      int layer =
+          rms
+              + hidden
+              + lora
+              + 3
+              + hd
+              + 1
+              + seqLen
+              + seqLen
+              + hidden
+              + lora
+              + 1
+              + rms
+              + hidden
+              + lora
+              + 1
+              + 1
+              + intermediate
+              + lora
+              + 1;
       int head = rms + seqLen + 1 + hidden + 1 + mlpHead + 1 + hidden;
       return (image ? vision : 1) + layers * layer + head;
     }
@@ -110,7 +150,8 @@ public final class Tolerances {
    * its bound of exact arithmetic.
    */
   public static double fp32Apart(int roundingsA, int roundingsB) {
-    return relativeBound(roundingsA, FP32_UNIT_ROUNDOFF) + relativeBound(roundingsB, FP32_UNIT_ROUNDOFF);
+    return relativeBound(roundingsA, FP32_UNIT_ROUNDOFF)
+        + relativeBound(roundingsB, FP32_UNIT_ROUNDOFF);
   }
 
   /** The smallest cosine two vectors at relative distance at most r can have. */

@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Sends one bulk request asynchronously; an interface so the writer's outcome handling can be tested
- * with injected outcomes instead of a cluster.
+ * Sends one bulk request asynchronously; an interface so the writer's outcome handling can be
+ * tested with injected outcomes instead of a cluster.
  */
 public interface BulkClient extends AutoCloseable {
 

@@ -2,7 +2,10 @@ package io.abcstream.connectors.elasticsearch;
 
 import java.io.Serializable;
 
-/** Creates the {@link BulkClient} inside the writer, so only this (configuration) travels in the job graph. */
+/**
+ * Creates the {@link BulkClient} inside the writer, so only this (configuration) travels in the job
+ * graph.
+ */
 @FunctionalInterface
 public interface BulkClientFactory extends Serializable {
 

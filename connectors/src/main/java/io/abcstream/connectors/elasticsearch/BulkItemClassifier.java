@@ -1,8 +1,8 @@
 package io.abcstream.connectors.elasticsearch;
 
-import io.abcstream.common.Throwables;
 import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import co.elastic.clients.transport.TransportException;
+import io.abcstream.common.Throwables;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.Set;
@@ -42,7 +42,8 @@ public final class BulkItemClassifier {
           "retry_on_primary_exception",
           "timeout_exception");
 
-  // Item error types that are a cluster or job configuration problem, not a property of one document.
+  // Item error types that are a cluster or job configuration problem, not a property of one
+  // document.
   private static final Set<String> FATAL_TYPES =
       Set.of(
           "index_not_found_exception",
@@ -62,7 +63,8 @@ public final class BulkItemClassifier {
    * @param errorType the item's {@code error.type}, {@code null} when the item has no error
    * @param reason the item's {@code error.reason}, may be {@code null}
    */
-  public static Decision classifyItem(IndexOperation.OpType opType, int status, String errorType, String reason) {
+  public static Decision classifyItem(
+      IndexOperation.OpType opType, int status, String errorType, String reason) {
     String type = normalise(errorType);
     if (type == null && status >= 200 && status < 300) {
       return Decision.SUCCESS;
@@ -70,7 +72,8 @@ public final class BulkItemClassifier {
     if (opType == IndexOperation.OpType.DELETE && status == 404 && (type == null)) {
       return Decision.SUCCESS; // deleting what is not there is the desired end state
     }
-    // 429 first: a flood-stage cluster_block_exception comes as 429 and lifts itself once disk is freed.
+    // 429 first: a flood-stage cluster_block_exception comes as 429 and lifts itself once disk is
+    // freed.
     if (status == 429 || (type != null && RETRY_TYPES.contains(type))) {
       return Decision.RETRY;
     }
@@ -84,9 +87,11 @@ public final class BulkItemClassifier {
       return Decision.FATAL;
     }
     if (status >= 500) {
-      return Decision.RETRY; // 502/503/504 and other server-side trouble; bounded by the retry policy
+      return Decision
+          .RETRY; // 502/503/504 and other server-side trouble; bounded by the retry policy
     }
-    // What is left concerns this document only: it does not fit the mapping (mapper_parsing_exception,
+    // What is left concerns this document only: it does not fit the mapping
+    // (mapper_parsing_exception,
     // document_parsing_exception, strict_dynamic_mapping_exception, illegal_argument_exception...),
     // a version conflict, any other 4xx, or a status we do not know: never drop it silently, never
     // loop on it.
@@ -121,7 +126,8 @@ public final class BulkItemClassifier {
     if (status >= 200 && status < 300) {
       return Decision.SUCCESS;
     }
-    return Decision.FATAL; // 400 malformed bulk, 401/403 auth, 404 wrong URL/path prefix, 413 too large
+    return Decision
+        .FATAL; // 400 malformed bulk, 401/403 auth, 404 wrong URL/path prefix, 413 too large
   }
 
   /** What an operator should do about a fatal outcome, to put into the job's failure message. */
@@ -141,7 +147,8 @@ public final class BulkItemClassifier {
     if (reason != null && reason.contains("no write index is defined")) {
       return "the alias points at several indices without a write index: set is_write_index on one";
     }
-    if ("invalid_index_name_exception".equals(type) || "invalid_alias_name_exception".equals(type)) {
+    if ("invalid_index_name_exception".equals(type)
+        || "invalid_alias_name_exception".equals(type)) {
       return "the index name is not valid in Elasticsearch: check the configured index prefix";
     }
     if ("index_closed_exception".equals(type)) {
@@ -215,7 +222,9 @@ public final class BulkItemClassifier {
   }
 
   private static String normalise(String errorType) {
-    return errorType == null || errorType.isBlank() ? null : errorType.trim().toLowerCase(Locale.ROOT);
+    return errorType == null || errorType.isBlank()
+        ? null
+        : errorType.trim().toLowerCase(Locale.ROOT);
   }
 
   /** A whole-request HTTP failure in a client-neutral form (what fakes and adapters throw). */
@@ -225,7 +234,11 @@ public final class BulkItemClassifier {
     private final String errorType;
 
     public HttpStatusException(int status, String errorType, String message) {
-      super("HTTP " + status + (errorType == null ? "" : " " + errorType) + (message == null ? "" : ": " + message));
+      super(
+          "HTTP "
+              + status
+              + (errorType == null ? "" : " " + errorType)
+              + (message == null ? "" : ": " + message));
       this.status = status;
       this.errorType = errorType;
     }

@@ -87,12 +87,17 @@ final class BulkSubmitter {
               onResponse(entries, items, handler);
             }
           } catch (Throwable t) {
-            handler.fail(new ElasticsearchSinkException("Elasticsearch sink: unexpected error handling a bulk response", t));
+            handler.fail(
+                new ElasticsearchSinkException(
+                    "Elasticsearch sink: unexpected error handling a bulk response", t));
           }
         });
   }
 
-  /** Marks the writer as closing: requests cut off by closing the client are then not reported as failures. */
+  /**
+   * Marks the writer as closing: requests cut off by closing the client are then not reported as
+   * failures.
+   */
   void close() {
     closed = true;
   }
@@ -101,7 +106,8 @@ final class BulkSubmitter {
     if (closed) {
       // The task is being cancelled or closed and the client went away under this request; its
       // entries are replayed from the last checkpoint, so hand them back without noise or backoff.
-      LOG.debug("bulk request of {} operations cut off by close: {}", entries.size(), failure.toString());
+      LOG.debug(
+          "bulk request of {} operations cut off by close: {}", entries.size(), failure.toString());
       handler.retry(entries);
       return;
     }
@@ -120,7 +126,9 @@ final class BulkSubmitter {
                   + ": "
                   + cause
                   + ". Fix: "
-                  + (status > 0 ? BulkItemClassifier.fixHint(status, type, cause.getMessage()) : "check elasticsearch.tls.* and the cluster address"),
+                  + (status > 0
+                      ? BulkItemClassifier.fixHint(status, type, cause.getMessage())
+                      : "check elasticsearch.tls.* and the cluster address"),
               cause));
       return;
     }
@@ -128,11 +136,21 @@ final class BulkSubmitter {
     List<DeadLetter> rejected = new ArrayList<>();
     String describe = (status > 0 ? "HTTP " + status + " " : "") + cause;
     for (IndexOperation op : entries) {
-      if (!retryOrGiveUp(op, type == null ? "request_failed" : type, describe, status, retries, rejected, handler)) {
+      if (!retryOrGiveUp(
+          op,
+          type == null ? "request_failed" : type,
+          describe,
+          status,
+          retries,
+          rejected,
+          handler)) {
         return;
       }
     }
-    LOG.warn("Elasticsearch bulk request of {} operations failed, will retry: {}", entries.size(), describe);
+    LOG.warn(
+        "Elasticsearch bulk request of {} operations failed, will retry: {}",
+        entries.size(),
+        describe);
     finish(retries, rejected, handler);
   }
 
@@ -152,17 +170,21 @@ final class BulkSubmitter {
     for (int i = 0; i < entries.size(); i++) {
       IndexOperation op = entries.get(i);
       BulkItemResult item = items.get(i);
-      Decision decision = BulkItemClassifier.classifyItem(op.opType(), item.status(), item.errorType(), item.reason());
+      Decision decision =
+          BulkItemClassifier.classifyItem(
+              op.opType(), item.status(), item.errorType(), item.reason());
       switch (decision) {
         case SUCCESS:
           break;
         case RETRY:
-          if (!retryOrGiveUp(op, item.errorType(), item.describe(), item.status(), retries, rejected, handler)) {
+          if (!retryOrGiveUp(
+              op, item.errorType(), item.describe(), item.status(), retries, rejected, handler)) {
             return;
           }
           break;
         case DEAD_LETTER:
-          rejected.add(new DeadLetter(op, item.reason(), item.errorType(), item.status(), op.attempt() + 1));
+          rejected.add(
+              new DeadLetter(op, item.reason(), item.errorType(), item.status(), op.attempt() + 1));
           break;
         case FATAL:
         default:
@@ -174,14 +196,17 @@ final class BulkSubmitter {
                       + " with "
                       + item.describe()
                       + ". Fix: "
-                      + BulkItemClassifier.fixHint(item.status(), item.errorType(), item.reason())));
+                      + BulkItemClassifier.fixHint(
+                          item.status(), item.errorType(), item.reason())));
           return;
       }
     }
     finish(retries, rejected, handler);
   }
 
-  /** Adds {@code op} to the retries, or applies the exhausted action; false when the handler failed. */
+  /**
+   * Adds {@code op} to the retries, or applies the exhausted action; false when the handler failed.
+   */
   private boolean retryOrGiveUp(
       IndexOperation op,
       String errorType,
@@ -196,7 +221,13 @@ final class BulkSubmitter {
       return true;
     }
     if (retryPolicy.exhaustedAction() == RetryPolicy.ExhaustedAction.DEAD_LETTER) {
-      rejected.add(new DeadLetter(op, "gave up after " + failed + " attempts: " + describe, "retries_exhausted", status, failed));
+      rejected.add(
+          new DeadLetter(
+              op,
+              "gave up after " + failed + " attempts: " + describe,
+              "retries_exhausted",
+              status,
+              failed));
       return true;
     }
     handler.fail(
@@ -228,7 +259,9 @@ final class BulkSubmitter {
           futures[i] = CompletableFuture.failedFuture(e);
         }
         if (futures[i] == null) {
-          futures[i] = CompletableFuture.failedFuture(new NullPointerException("DeadLetterHandler returned null"));
+          futures[i] =
+              CompletableFuture.failedFuture(
+                  new NullPointerException("DeadLetterHandler returned null"));
         }
       }
       handed = CompletableFuture.allOf(futures);
@@ -240,7 +273,9 @@ final class BulkSubmitter {
             handler.fail(
                 cause instanceof ElasticsearchSinkException
                     ? (ElasticsearchSinkException) cause
-                    : new ElasticsearchSinkException("the dead-letter handler failed; the job stops so that no rejected document is lost", cause));
+                    : new ElasticsearchSinkException(
+                        "the dead-letter handler failed; the job stops so that no rejected document is lost",
+                        cause));
             return;
           }
           metrics.deadLettered.inc(rejected.size());
@@ -257,12 +292,17 @@ final class BulkSubmitter {
           try {
             scheduler.schedule(() -> handler.retry(retries), delay);
           } catch (RejectedExecutionException e) {
-            handler.retry(retries); // writer closing: hand back now, the entries go to state or die with the task
+            handler.retry(
+                retries); // writer closing: hand back now, the entries go to state or die with the
+            // task
           }
         });
   }
 
-  /** Guards the one-completion rule; a second attempt is a bug, logged loudly rather than corrupting counts. */
+  /**
+   * Guards the one-completion rule; a second attempt is a bug, logged loudly rather than corrupting
+   * counts.
+   */
   static final class Once {
     private final ResultHandler<IndexOperation> delegate;
     private final AtomicBoolean done = new AtomicBoolean();

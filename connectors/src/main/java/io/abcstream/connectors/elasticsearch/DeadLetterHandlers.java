@@ -12,8 +12,8 @@ public final class DeadLetterHandlers {
   private DeadLetterHandlers() {}
 
   /**
-   * Fails the job on the first rejected document. The default, because dropping documents must be
-   * a decision: plug a DLQ (or {@link #logging()}) to keep going.
+   * Fails the job on the first rejected document. The default, because dropping documents must be a
+   * decision: plug a DLQ (or {@link #logging()}) to keep going.
    */
   public static DeadLetterHandlerFactory failing() {
     return context ->
@@ -32,7 +32,10 @@ public final class DeadLetterHandlers {
   public static DeadLetterHandlerFactory logging() {
     return context ->
         deadLetter -> {
-          LOG.warn("dropping {} rejected by Elasticsearch: {}", deadLetter.operation(), deadLetter.describe());
+          LOG.warn(
+              "dropping {} rejected by Elasticsearch: {}",
+              deadLetter.operation(),
+              deadLetter.describe());
           return CompletableFuture.completedFuture(null);
         };
   }

@@ -63,20 +63,26 @@ public record ElasticsearchConnectionConfig(
       throw new IllegalArgumentException("username must not be blank");
     }
     if (username != null && password == null) {
-      throw new IllegalArgumentException("a username needs a password reference (" + ElasticsearchSinkOptions.PASSWORD_ENV.key() + " or .file)");
+      throw new IllegalArgumentException(
+          "a username needs a password reference ("
+              + ElasticsearchSinkOptions.PASSWORD_ENV.key()
+              + " or .file)");
     }
     if (username == null && password != null) {
-      throw new IllegalArgumentException("a password reference needs " + ElasticsearchSinkOptions.USERNAME.key());
+      throw new IllegalArgumentException(
+          "a password reference needs " + ElasticsearchSinkOptions.USERNAME.key());
     }
     if (apiKey != null && username != null) {
-      throw new IllegalArgumentException("configure either an API key or a username/password, not both");
+      throw new IllegalArgumentException(
+          "configure either an API key or a username/password, not both");
     }
     if (truststorePath != null) {
       if (truststorePath.isBlank()) {
         throw new IllegalArgumentException("trust store path must not be blank");
       }
       if (!"PKCS12".equalsIgnoreCase(truststoreType) && !"JKS".equalsIgnoreCase(truststoreType)) {
-        throw new IllegalArgumentException("trust store type must be PKCS12 or JKS, got " + truststoreType);
+        throw new IllegalArgumentException(
+            "trust store type must be PKCS12 or JKS, got " + truststoreType);
       }
       truststoreType = truststoreType.toUpperCase(Locale.ROOT);
     } else {
@@ -88,7 +94,8 @@ public record ElasticsearchConnectionConfig(
       throw new IllegalArgumentException("CA PEM path must not be blank");
     }
     if (truststorePath != null && caPemPath != null) {
-      throw new IllegalArgumentException("configure either a trust store or a CA PEM file, not both");
+      throw new IllegalArgumentException(
+          "configure either a trust store or a CA PEM file, not both");
     }
     positive(connectTimeout, "connect timeout");
     positive(socketTimeout, "socket timeout");
@@ -103,19 +110,41 @@ public record ElasticsearchConnectionConfig(
   /** Reads the {@code elasticsearch.*} connection options of {@link ElasticsearchSinkOptions}. */
   public static ElasticsearchConnectionConfig fromConfiguration(ReadableConfig config) {
     List<String> hosts =
-        config.getOptional(ElasticsearchSinkOptions.HOSTS)
-            .orElseThrow(() -> new IllegalArgumentException(ElasticsearchSinkOptions.HOSTS.key() + " is required"));
+        config
+            .getOptional(ElasticsearchSinkOptions.HOSTS)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        ElasticsearchSinkOptions.HOSTS.key() + " is required"));
     // A file reference wins over an environment variable for the password and the API key; the
     // trust store password takes the environment variable first.
     SecretRef password =
-        config.getOptional(ElasticsearchSinkOptions.PASSWORD_FILE).map(SecretRef::file)
-            .orElse(config.getOptional(ElasticsearchSinkOptions.PASSWORD_ENV).map(SecretRef::env).orElse(null));
+        config
+            .getOptional(ElasticsearchSinkOptions.PASSWORD_FILE)
+            .map(SecretRef::file)
+            .orElse(
+                config
+                    .getOptional(ElasticsearchSinkOptions.PASSWORD_ENV)
+                    .map(SecretRef::env)
+                    .orElse(null));
     SecretRef apiKey =
-        config.getOptional(ElasticsearchSinkOptions.API_KEY_FILE).map(SecretRef::file)
-            .orElse(config.getOptional(ElasticsearchSinkOptions.API_KEY_ENV).map(SecretRef::env).orElse(null));
+        config
+            .getOptional(ElasticsearchSinkOptions.API_KEY_FILE)
+            .map(SecretRef::file)
+            .orElse(
+                config
+                    .getOptional(ElasticsearchSinkOptions.API_KEY_ENV)
+                    .map(SecretRef::env)
+                    .orElse(null));
     SecretRef truststorePassword =
-        config.getOptional(ElasticsearchSinkOptions.TRUSTSTORE_PASSWORD_ENV).map(SecretRef::env)
-            .orElse(config.getOptional(ElasticsearchSinkOptions.TRUSTSTORE_PASSWORD_FILE).map(SecretRef::file).orElse(null));
+        config
+            .getOptional(ElasticsearchSinkOptions.TRUSTSTORE_PASSWORD_ENV)
+            .map(SecretRef::env)
+            .orElse(
+                config
+                    .getOptional(ElasticsearchSinkOptions.TRUSTSTORE_PASSWORD_FILE)
+                    .map(SecretRef::file)
+                    .orElse(null));
     return new ElasticsearchConnectionConfig(
         hosts,
         config.getOptional(ElasticsearchSinkOptions.PATH_PREFIX).orElse(null),
@@ -146,12 +175,14 @@ public record ElasticsearchConnectionConfig(
       builder.setPathPrefix(pathPrefix);
     }
     if (apiKey != null) {
-      builder.setDefaultHeaders(new Header[] {new BasicHeader("Authorization", "ApiKey " + apiKey.resolve())});
+      builder.setDefaultHeaders(
+          new Header[] {new BasicHeader("Authorization", "ApiKey " + apiKey.resolve())});
     }
     BasicCredentialsProvider credentials = null;
     if (username != null) {
       credentials = new BasicCredentialsProvider();
-      credentials.setCredentials(AuthScope.ANY, new UsernamePasswordCredentials(username, password.resolve()));
+      credentials.setCredentials(
+          AuthScope.ANY, new UsernamePasswordCredentials(username, password.resolve()));
     }
     SSLContext ssl = sslContext();
     boolean anyHttps = hosts.stream().anyMatch(h -> h.startsWith("https:"));
@@ -175,7 +206,8 @@ public record ElasticsearchConnectionConfig(
                 .setConnectTimeout((int) connectTimeout.toMillis())
                 .setSocketTimeout((int) socketTimeout.toMillis()));
     if (!tlsVerify && anyHttps) {
-      LOG.warn("Elasticsearch TLS verification is OFF (elasticsearch.tls.verify=false): anyone on the path can read and change the data");
+      LOG.warn(
+          "Elasticsearch TLS verification is OFF (elasticsearch.tls.verify=false): anyone on the path can read and change the data");
     }
     return builder.build();
   }
@@ -212,7 +244,8 @@ public record ElasticsearchConnectionConfig(
       if (trust == null) {
         return null; // the JVM's default trust store
       }
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(trust);
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(null, tmf.getTrustManagers(), new SecureRandom());
@@ -233,10 +266,20 @@ public record ElasticsearchConnectionConfig(
 
   @Override
   public String toString() {
-    return "ElasticsearchConnectionConfig{hosts=" + hosts + ", pathPrefix=" + pathPrefix
-        + ", auth=" + (apiKey != null ? "apiKey(" + apiKey + ")" : username != null ? "basic(" + username + ", " + password + ")" : "none")
-        + ", tls=" + (truststorePath != null ? "truststore " + truststorePath : caPemPath != null ? "ca " + caPemPath : "default")
-        + (tlsVerify ? "" : " UNVERIFIED") + "}";
+    return "ElasticsearchConnectionConfig{hosts="
+        + hosts
+        + ", pathPrefix="
+        + pathPrefix
+        + ", auth="
+        + (apiKey != null
+            ? "apiKey(" + apiKey + ")"
+            : username != null ? "basic(" + username + ", " + password + ")" : "none")
+        + ", tls="
+        + (truststorePath != null
+            ? "truststore " + truststorePath
+            : caPemPath != null ? "ca " + caPemPath : "default")
+        + (tlsVerify ? "" : " UNVERIFIED")
+        + "}";
   }
 
   /** Accepts any server certificate: only reachable through {@code tls.verify=false}. */
@@ -256,11 +299,13 @@ public record ElasticsearchConnectionConfig(
   /** Node URLs like {@code http://127.0.0.1:9200}; scheme required. */
   private static List<String> checkedHosts(List<String> urls) {
     if (urls == null || urls.isEmpty()) {
-      throw new IllegalArgumentException("Elasticsearch hosts are required (" + ElasticsearchSinkOptions.HOSTS.key() + ")");
+      throw new IllegalArgumentException(
+          "Elasticsearch hosts are required (" + ElasticsearchSinkOptions.HOSTS.key() + ")");
     }
     for (String url : urls) {
       if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
-        throw new IllegalArgumentException("Elasticsearch host must be an http:// or https:// URL, got " + url);
+        throw new IllegalArgumentException(
+            "Elasticsearch host must be an http:// or https:// URL, got " + url);
       }
       HttpHost.create(url); // fails early on a malformed URL
     }

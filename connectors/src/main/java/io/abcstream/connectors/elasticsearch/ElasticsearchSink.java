@@ -2,7 +2,6 @@ package io.abcstream.connectors.elasticsearch;
 
 import java.util.Collection;
 import java.util.Collections;
-import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.connector.base.sink.AsyncSinkBase;
 import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
@@ -66,11 +65,18 @@ public final class ElasticsearchSink<IN> extends AsyncSinkBase<IN, IndexOperatio
             .setFailOnTimeout(getFailOnTimeout())
             .build();
     return new ElasticsearchSinkWriter<>(
-        getElementConverter(), context, configuration, recoveredState, clientFactory, deadLetterFactory, config);
+        getElementConverter(),
+        context,
+        configuration,
+        recoveredState,
+        clientFactory,
+        deadLetterFactory,
+        config);
   }
 
   @Override
-  public SimpleVersionedSerializer<BufferedRequestState<IndexOperation>> getWriterStateSerializer() {
+  public SimpleVersionedSerializer<BufferedRequestState<IndexOperation>>
+      getWriterStateSerializer() {
     return new IndexOperationStateSerializer();
   }
 

@@ -31,14 +31,18 @@ public final class ElasticsearchSinkBuilder<IN> {
     return setConfig(ElasticsearchSinkConfig.fromConfiguration(configuration));
   }
 
-  /** Batching, request timeout, retries and flushing; default {@link ElasticsearchSinkConfig#defaults()}. */
+  /**
+   * Batching, request timeout, retries and flushing; default {@link
+   * ElasticsearchSinkConfig#defaults()}.
+   */
   public ElasticsearchSinkBuilder<IN> setConfig(ElasticsearchSinkConfig config) {
     this.config = Objects.requireNonNull(config, "config");
     return this;
   }
 
   /** Turns each input into one operation; it names the index, so one sink can write to several. */
-  public ElasticsearchSinkBuilder<IN> setElementConverter(ElementConverter<IN, IndexOperation> converter) {
+  public ElasticsearchSinkBuilder<IN> setElementConverter(
+      ElementConverter<IN, IndexOperation> converter) {
     this.elementConverter = Objects.requireNonNull(converter, "elementConverter");
     return this;
   }
@@ -60,7 +64,8 @@ public final class ElasticsearchSinkBuilder<IN> {
   }
 
   /** Where rejected documents go; default {@link DeadLetterHandlers#failing()}. */
-  public ElasticsearchSinkBuilder<IN> setDeadLetterHandlerFactory(DeadLetterHandlerFactory factory) {
+  public ElasticsearchSinkBuilder<IN> setDeadLetterHandlerFactory(
+      DeadLetterHandlerFactory factory) {
     this.deadLetterHandlerFactory = Objects.requireNonNull(factory, "deadLetterHandlerFactory");
     return this;
   }
@@ -71,18 +76,27 @@ public final class ElasticsearchSinkBuilder<IN> {
       throw new IllegalStateException("an element converter is required (setElementConverter)");
     }
     if (connection == null && bulkClientFactory == null) {
-      throw new IllegalStateException("Elasticsearch hosts are required (setHosts, setConnection or setConfiguration)");
+      throw new IllegalStateException(
+          "Elasticsearch hosts are required (setHosts, setConnection or setConfiguration)");
     }
     if (connection != null) {
-      // A retry's backoff keeps its request in flight: a shorter timeout would re-queue it mid-wait.
+      // A retry's backoff keeps its request in flight: a shorter timeout would re-queue it
+      // mid-wait.
       Duration minimum = connection.socketTimeout().plus(config.retryPolicy().maxBackoff());
       if (config.requestTimeout().compareTo(minimum) <= 0) {
         throw new IllegalArgumentException(
-            REQUEST_TIMEOUT.key() + " (" + config.requestTimeout() + ") must exceed socket timeout + "
-                + RETRY_MAX_BACKOFF.key() + " (" + minimum + ")");
+            REQUEST_TIMEOUT.key()
+                + " ("
+                + config.requestTimeout()
+                + ") must exceed socket timeout + "
+                + RETRY_MAX_BACKOFF.key()
+                + " ("
+                + minimum
+                + ")");
       }
     }
-    BulkClientFactory clients = bulkClientFactory != null ? bulkClientFactory : RestBulkClient.factory(connection);
+    BulkClientFactory clients =
+        bulkClientFactory != null ? bulkClientFactory : RestBulkClient.factory(connection);
     return new ElasticsearchSink<>(elementConverter, config, clients, deadLetterHandlerFactory);
   }
 }

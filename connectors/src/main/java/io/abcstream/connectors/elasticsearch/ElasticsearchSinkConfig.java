@@ -20,7 +20,10 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.ReadableConfig;
 
-/** The {@code elasticsearch.sink.*} options of {@link ElasticsearchSinkOptions}, read once and validated. */
+/**
+ * The {@code elasticsearch.sink.*} options of {@link ElasticsearchSinkOptions}, read once and
+ * validated.
+ */
 public record ElasticsearchSinkConfig(
     int maxBatchSize,
     MemorySize maxBatchSizeInBytes,
@@ -51,13 +54,25 @@ public record ElasticsearchSinkConfig(
     Objects.requireNonNull(retryPolicy, "retryPolicy");
     if (maxBufferedRequests <= maxBatchSize) {
       throw new IllegalArgumentException(
-          MAX_BUFFERED_REQUESTS.key() + " (" + maxBufferedRequests + ") must be greater than "
-              + MAX_BATCH_SIZE.key() + " (" + maxBatchSize + ")");
+          MAX_BUFFERED_REQUESTS.key()
+              + " ("
+              + maxBufferedRequests
+              + ") must be greater than "
+              + MAX_BATCH_SIZE.key()
+              + " ("
+              + maxBatchSize
+              + ")");
     }
     if (maxRecordSizeInBytes.compareTo(maxBatchSizeInBytes) > 0) {
       throw new IllegalArgumentException(
-          MAX_RECORD_SIZE_IN_BYTES.key() + " (" + maxRecordSizeInBytes + ") must not exceed "
-              + MAX_BATCH_SIZE_IN_BYTES.key() + " (" + maxBatchSizeInBytes + ")");
+          MAX_RECORD_SIZE_IN_BYTES.key()
+              + " ("
+              + maxRecordSizeInBytes
+              + ") must not exceed "
+              + MAX_BATCH_SIZE_IN_BYTES.key()
+              + " ("
+              + maxBatchSizeInBytes
+              + ")");
     }
   }
 

@@ -6,7 +6,10 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.MemorySize;
 
-/** Every setting of the Elasticsearch connection and sink as a Flink {@link ConfigOption}; secrets only by reference. */
+/**
+ * Every setting of the Elasticsearch connection and sink as a Flink {@link ConfigOption}; secrets
+ * only by reference.
+ */
 public final class ElasticsearchSinkOptions {
 
   private ElasticsearchSinkOptions() {}
@@ -24,13 +27,15 @@ public final class ElasticsearchSinkOptions {
       ConfigOptions.key("elasticsearch.path-prefix")
           .stringType()
           .noDefaultValue()
-          .withDescription("Path prefix when Elasticsearch sits behind a proxy at a sub-path, e.g. /es.");
+          .withDescription(
+              "Path prefix when Elasticsearch sits behind a proxy at a sub-path, e.g. /es.");
 
   public static final ConfigOption<String> USERNAME =
       ConfigOptions.key("elasticsearch.auth.username")
           .stringType()
           .noDefaultValue()
-          .withDescription("Basic-auth user name (the password comes from password.env or password.file).");
+          .withDescription(
+              "Basic-auth user name (the password comes from password.env or password.file).");
 
   public static final ConfigOption<String> PASSWORD_ENV =
       ConfigOptions.key("elasticsearch.auth.password.env")
@@ -48,7 +53,8 @@ public final class ElasticsearchSinkOptions {
       ConfigOptions.key("elasticsearch.auth.api-key.env")
           .stringType()
           .noDefaultValue()
-          .withDescription("Name of the environment variable holding an encoded API key (sent as 'ApiKey <key>').");
+          .withDescription(
+              "Name of the environment variable holding an encoded API key (sent as 'ApiKey <key>').");
 
   public static final ConfigOption<String> API_KEY_FILE =
       ConfigOptions.key("elasticsearch.auth.api-key.file")
@@ -60,7 +66,8 @@ public final class ElasticsearchSinkOptions {
       ConfigOptions.key("elasticsearch.tls.truststore.path")
           .stringType()
           .noDefaultValue()
-          .withDescription("Trust store (PKCS12 or JKS) with the CA that signed the cluster's certificate.");
+          .withDescription(
+              "Trust store (PKCS12 or JKS) with the CA that signed the cluster's certificate.");
 
   public static final ConfigOption<String> TRUSTSTORE_TYPE =
       ConfigOptions.key("elasticsearch.tls.truststore.type")
@@ -72,7 +79,8 @@ public final class ElasticsearchSinkOptions {
       ConfigOptions.key("elasticsearch.tls.truststore.password.env")
           .stringType()
           .noDefaultValue()
-          .withDescription("Environment variable holding the trust store password (none if unset).");
+          .withDescription(
+              "Environment variable holding the trust store password (none if unset).");
 
   public static final ConfigOption<String> TRUSTSTORE_PASSWORD_FILE =
       ConfigOptions.key("elasticsearch.tls.truststore.password.file")
@@ -84,13 +92,15 @@ public final class ElasticsearchSinkOptions {
       ConfigOptions.key("elasticsearch.tls.ca.path")
           .stringType()
           .noDefaultValue()
-          .withDescription("PEM file with the CA certificate(s) to trust (alternative to a trust store), e.g. http_ca.crt.");
+          .withDescription(
+              "PEM file with the CA certificate(s) to trust (alternative to a trust store), e.g. http_ca.crt.");
 
   public static final ConfigOption<Boolean> TLS_VERIFY =
       ConfigOptions.key("elasticsearch.tls.verify")
           .booleanType()
           .defaultValue(true)
-          .withDescription("Verify the server certificate and host name. Turn off only for throw-away test clusters.");
+          .withDescription(
+              "Verify the server certificate and host name. Turn off only for throw-away test clusters.");
 
   public static final ConfigOption<Duration> CONNECT_TIMEOUT =
       ConfigOptions.key("elasticsearch.connect-timeout")
@@ -122,19 +132,22 @@ public final class ElasticsearchSinkOptions {
       ConfigOptions.key("elasticsearch.sink.batch.max-time")
           .durationType()
           .defaultValue(Duration.ofSeconds(1))
-          .withDescription("Longest an operation waits in the buffer before a (partial) batch is sent.");
+          .withDescription(
+              "Longest an operation waits in the buffer before a (partial) batch is sent.");
 
   public static final ConfigOption<Integer> MAX_IN_FLIGHT_REQUESTS =
       ConfigOptions.key("elasticsearch.sink.requests.max-in-flight")
           .intType()
           .defaultValue(2)
-          .withDescription("Most bulk requests in flight per writer (a retry backoff counts as in flight).");
+          .withDescription(
+              "Most bulk requests in flight per writer (a retry backoff counts as in flight).");
 
   public static final ConfigOption<Integer> MAX_BUFFERED_REQUESTS =
       ConfigOptions.key("elasticsearch.sink.requests.max-buffered")
           .intType()
           .defaultValue(5000)
-          .withDescription("Most operations buffered per writer before write() blocks (back-pressure).");
+          .withDescription(
+              "Most operations buffered per writer before write() blocks (back-pressure).");
 
   public static final ConfigOption<MemorySize> MAX_RECORD_SIZE_IN_BYTES =
       ConfigOptions.key("elasticsearch.sink.record.max-size")
@@ -165,7 +178,8 @@ public final class ElasticsearchSinkOptions {
       ConfigOptions.key("elasticsearch.sink.retry.max-attempts")
           .intType()
           .defaultValue(10)
-          .withDescription("Sends per operation for retryable errors (429, 502-504, rejected execution, I/O), first included.");
+          .withDescription(
+              "Sends per operation for retryable errors (429, 502-504, rejected execution, I/O), first included.");
 
   public static final ConfigOption<Duration> RETRY_INITIAL_BACKOFF =
       ConfigOptions.key("elasticsearch.sink.retry.initial-backoff")
@@ -187,19 +201,22 @@ public final class ElasticsearchSinkOptions {
               "When retries run out: FAIL the job (restart from the checkpoint; default) or send the"
                   + " operation to the DEAD_LETTER handler.");
 
-  // ------------------------------------------------------------------ index management (IndexManager)
+  // ------------------------------------------------------------------ index management
+  // (IndexManager)
 
   public static final ConfigOption<String> INDEX_PREFIX =
       ConfigOptions.key("elasticsearch.index.prefix")
           .stringType()
           .defaultValue("abc-embeddings")
-          .withDescription("Alias name; the index is <prefix>-<model version> (sanitised to Elasticsearch's rules).");
+          .withDescription(
+              "Alias name; the index is <prefix>-<model version> (sanitised to Elasticsearch's rules).");
 
   public static final ConfigOption<String> INDEX_OPTIONS_TYPE =
       ConfigOptions.key("elasticsearch.index.vector-index-type")
           .stringType()
           .defaultValue("int8_hnsw")
-          .withDescription("dense_vector index_options type: hnsw, int8_hnsw, int4_hnsw, bbq_hnsw, flat, int8_flat, int4_flat, bbq_flat.");
+          .withDescription(
+              "dense_vector index_options type: hnsw, int8_hnsw, int4_hnsw, bbq_hnsw, flat, int8_flat, int4_flat, bbq_flat.");
 
   public static final ConfigOption<Integer> INDEX_SHARDS =
       ConfigOptions.key("elasticsearch.index.shards")
@@ -211,7 +228,8 @@ public final class ElasticsearchSinkOptions {
       ConfigOptions.key("elasticsearch.index.replicas")
           .intType()
           .noDefaultValue()
-          .withDescription("number_of_replicas of a newly created index (cluster default if unset; 0 for one node).");
+          .withDescription(
+              "number_of_replicas of a newly created index (cluster default if unset; 0 for one node).");
 
   public static final ConfigOption<Boolean> INDEX_MOVE_ALIAS =
       ConfigOptions.key("elasticsearch.index.move-alias")

@@ -48,14 +48,17 @@ public final class ElasticsearchSinkWriter<IN> extends AsyncSinkWriter<IN, Index
       createdHandler = deadLetterFactory.create(context);
     } catch (Exception e) {
       closeQuietly(createdClient);
-      throw new ElasticsearchSinkException("cannot create the Elasticsearch sink writer: " + e.getMessage(), e);
+      throw new ElasticsearchSinkException(
+          "cannot create the Elasticsearch sink writer: " + e.getMessage(), e);
     }
     this.client = createdClient;
     this.deadLetters = createdHandler;
     // Backoffs must not block the mailbox thread or the client's I/O threads: a tiny daemon timer.
     this.retryTimer =
         Executors.newSingleThreadScheduledExecutor(
-            r -> DaemonThreads.newThread(r, "es-sink-retry-" + context.getTaskInfo().getIndexOfThisSubtask()));
+            r ->
+                DaemonThreads.newThread(
+                    r, "es-sink-retry-" + context.getTaskInfo().getIndexOfThisSubtask()));
     SinkWriterMetricGroup metrics = context.metricGroup();
     BulkSubmitter.Metrics counters =
         new BulkSubmitter.Metrics(
@@ -73,7 +76,8 @@ public final class ElasticsearchSinkWriter<IN> extends AsyncSinkWriter<IN, Index
   }
 
   @Override
-  protected void submitRequestEntries(List<IndexOperation> entries, ResultHandler<IndexOperation> resultHandler) {
+  protected void submitRequestEntries(
+      List<IndexOperation> entries, ResultHandler<IndexOperation> resultHandler) {
     submitter.submit(entries, resultHandler);
   }
 

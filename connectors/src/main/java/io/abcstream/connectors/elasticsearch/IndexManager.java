@@ -63,7 +63,8 @@ public final class IndexManager implements AutoCloseable {
 
   /**
    * Applies Elasticsearch's index name rules: lower case; {@code \ / * ? " < > | , # :} and
-   * whitespace become {@code -}; no leading {@code - _ +}; not {@code .}/{@code ..}; at most 255 bytes.
+   * whitespace become {@code -}; no leading {@code - _ +}; not {@code .}/{@code ..}; at most 255
+   * bytes.
    */
   public static String sanitize(String name) {
     requireText(name, "index name");
@@ -81,7 +82,8 @@ public final class IndexManager implements AutoCloseable {
       s = s.substring(0, s.length() - 1);
     }
     if (s.isEmpty() || s.equals(".") || s.equals("..")) {
-      throw new IllegalArgumentException("'" + name + "' does not make a valid Elasticsearch index name");
+      throw new IllegalArgumentException(
+          "'" + name + "' does not make a valid Elasticsearch index name");
     }
     return s;
   }
@@ -124,7 +126,12 @@ public final class IndexManager implements AutoCloseable {
       previousTargets = aliasTargets(alias);
       if (previousTargets.isEmpty() && exists(alias)) {
         aliasOutcome = AliasOutcome.NAME_TAKEN_BY_INDEX;
-        notes.add("[" + alias + "] is a concrete index, not an alias: left alone; search [" + index + "] directly");
+        notes.add(
+            "["
+                + alias
+                + "] is a concrete index, not an alias: left alone; search ["
+                + index
+                + "] directly");
       } else if (previousTargets.isEmpty()) {
         updateAliases(index, alias, List.of());
         aliasOutcome = AliasOutcome.CREATED;
@@ -149,12 +156,16 @@ public final class IndexManager implements AutoCloseable {
                 + " backfill is done");
       }
     }
-    EnsureResult result = new EnsureResult(index, alias, created, aliasOutcome, previousTargets, notes);
+    EnsureResult result =
+        new EnsureResult(index, alias, created, aliasOutcome, previousTargets, notes);
     LOG.info("{}", result);
     return result;
   }
 
-  /** The {@code dense_vector} field {@code field} of {@code index} as the cluster has it, if it has that field. */
+  /**
+   * The {@code dense_vector} field {@code field} of {@code index} as the cluster has it, if it has
+   * that field.
+   */
   public Optional<DenseVectorMapping> denseVectorMapping(String index, String field) {
     JsonNode mappings = get("/" + index + "/_mapping");
     for (Iterator<Map.Entry<String, JsonNode>> it = mappings.fields(); it.hasNext(); ) {
@@ -181,9 +192,12 @@ public final class IndexManager implements AutoCloseable {
     return targets;
   }
 
-  /** Checks every {@code dense_vector} field the spec's mappings declare against the existing index. */
+  /**
+   * Checks every {@code dense_vector} field the spec's mappings declare against the existing index.
+   */
   private void verifyMapping(String index, IndexSpec spec, List<String> notes) {
-    for (Iterator<Map.Entry<String, JsonNode>> it = spec.mappings().path("properties").fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = spec.mappings().path("properties").fields();
+        it.hasNext(); ) {
       Map.Entry<String, JsonNode> property = it.next();
       if (!"dense_vector".equals(property.getValue().path("type").asText())) {
         continue;
@@ -193,16 +207,34 @@ public final class IndexManager implements AutoCloseable {
       Optional<DenseVectorMapping> mapping = denseVectorMapping(index, field);
       if (mapping.isEmpty() || !"dense_vector".equals(mapping.get().type())) {
         throw new IndexMappingConflictException(
-            index, field, wanted.dims(), null, wanted.similarity(), mapping.map(DenseVectorMapping::similarity).orElse(null),
-            mapping.isEmpty() ? "no " + field + " field" : field + " is of type " + mapping.get().type());
+            index,
+            field,
+            wanted.dims(),
+            null,
+            wanted.similarity(),
+            mapping.map(DenseVectorMapping::similarity).orElse(null),
+            mapping.isEmpty()
+                ? "no " + field + " field"
+                : field + " is of type " + mapping.get().type());
       }
       DenseVectorMapping m = mapping.get();
       if (!Objects.equals(m.dims(), wanted.dims()) || !wanted.similarity().equals(m.similarity())) {
-        throw new IndexMappingConflictException(index, field, wanted.dims(), m.dims(), wanted.similarity(), m.similarity(), null);
+        throw new IndexMappingConflictException(
+            index, field, wanted.dims(), m.dims(), wanted.similarity(), m.similarity(), null);
       }
-      if (m.indexOptionsType() != null && wanted.indexOptionsType() != null && !m.indexOptionsType().equals(wanted.indexOptionsType())) {
-        notes.add("index [" + index + "] uses index_options " + m.indexOptionsType() + " for " + field + ", not "
-            + wanted.indexOptionsType() + " (kept)");
+      if (m.indexOptionsType() != null
+          && wanted.indexOptionsType() != null
+          && !m.indexOptionsType().equals(wanted.indexOptionsType())) {
+        notes.add(
+            "index ["
+                + index
+                + "] uses index_options "
+                + m.indexOptionsType()
+                + " for "
+                + field
+                + ", not "
+                + wanted.indexOptionsType()
+                + " (kept)");
       }
     }
   }
@@ -216,7 +248,8 @@ public final class IndexManager implements AutoCloseable {
       return true;
     } catch (ResponseException e) {
       // Another job start won the race: fine, the mapping check that follows decides.
-      if (e.getResponse().getStatusLine().getStatusCode() == 400 && e.getMessage().contains("resource_already_exists_exception")) {
+      if (e.getResponse().getStatusLine().getStatusCode() == 400
+          && e.getMessage().contains("resource_already_exists_exception")) {
         return false;
       }
       throw failure("create index [" + index + "]", e);
@@ -274,10 +307,18 @@ public final class IndexManager implements AutoCloseable {
         // the message below still carries the status
       }
       return new ElasticsearchSinkException(
-          "Elasticsearch refused to " + what + ": HTTP " + status + " " + body + ". Fix: "
-              + BulkItemClassifier.fixHint(status, null, body), e);
+          "Elasticsearch refused to "
+              + what
+              + ": HTTP "
+              + status
+              + " "
+              + body
+              + ". Fix: "
+              + BulkItemClassifier.fixHint(status, null, body),
+          e);
     }
-    return new UncheckedIOException("cannot " + what + " (is Elasticsearch reachable at the configured hosts?): " + e, e);
+    return new UncheckedIOException(
+        "cannot " + what + " (is Elasticsearch reachable at the configured hosts?): " + e, e);
   }
 
   private static void requireText(String value, String what) {
@@ -308,7 +349,8 @@ public final class IndexManager implements AutoCloseable {
   }
 
   /** A {@code dense_vector} field's mapping; {@code dims} is null when unset. */
-  public record DenseVectorMapping(String type, Integer dims, String similarity, String indexOptionsType) {
+  public record DenseVectorMapping(
+      String type, Integer dims, String similarity, String indexOptionsType) {
 
     static DenseVectorMapping of(JsonNode field) {
       return new DenseVectorMapping(
@@ -322,18 +364,31 @@ public final class IndexManager implements AutoCloseable {
 
   /** What {@link #ensureIndex} found and did. */
   public record EnsureResult(
-      String index, String alias, boolean created, AliasOutcome aliasOutcome, List<String> aliasPreviousTargets, List<String> notes) {
+      String index,
+      String alias,
+      boolean created,
+      AliasOutcome aliasOutcome,
+      List<String> aliasPreviousTargets,
+      List<String> notes) {
 
     @Override
     public String toString() {
-      return "index [" + index + "] " + (created ? "created" : "exists") + ", alias [" + alias + "] "
-          + aliasOutcome.name().toLowerCase(Locale.ROOT) + (notes.isEmpty() ? "" : "; " + String.join("; ", notes));
+      return "index ["
+          + index
+          + "] "
+          + (created ? "created" : "exists")
+          + ", alias ["
+          + alias
+          + "] "
+          + aliasOutcome.name().toLowerCase(Locale.ROOT)
+          + (notes.isEmpty() ? "" : "; " + String.join("; ", notes));
     }
   }
 
   /**
-   * The index to ensure: alias {@code prefix}, index {@code <prefix>-<version>} with {@code mappings}
-   * (the job's document mapping), optional shard and replica counts, and what to do with the alias.
+   * The index to ensure: alias {@code prefix}, index {@code <prefix>-<version>} with {@code
+   * mappings} (the job's document mapping), optional shard and replica counts, and what to do with
+   * the alias.
    */
   public record IndexSpec(
       String prefix,
@@ -366,11 +421,16 @@ public final class IndexManager implements AutoCloseable {
 
     /** Cluster-default shards and replicas, the alias created when missing and never moved. */
     public static IndexSpec of(String prefix, String version, ObjectNode mappings) {
-      return new IndexSpec(prefix, version, mappings, Optional.empty(), Optional.empty(), true, false);
+      return new IndexSpec(
+          prefix, version, mappings, Optional.empty(), Optional.empty(), true, false);
     }
 
-    /** The spec for {@code version} and {@code mappings} with the {@code elasticsearch.index.*} options of {@link ElasticsearchSinkOptions}. */
-    public static IndexSpec fromConfiguration(ReadableConfig config, String version, ObjectNode mappings) {
+    /**
+     * The spec for {@code version} and {@code mappings} with the {@code elasticsearch.index.*}
+     * options of {@link ElasticsearchSinkOptions}.
+     */
+    public static IndexSpec fromConfiguration(
+        ReadableConfig config, String version, ObjectNode mappings) {
       return new IndexSpec(
           config.get(ElasticsearchSinkOptions.INDEX_PREFIX),
           version,
@@ -382,17 +442,22 @@ public final class IndexManager implements AutoCloseable {
     }
 
     public IndexSpec withNumberOfReplicas(int replicas) {
-      return new IndexSpec(prefix, version, mappings, numberOfShards, Optional.of(replicas), manageAlias, moveAlias);
+      return new IndexSpec(
+          prefix, version, mappings, numberOfShards, Optional.of(replicas), manageAlias, moveAlias);
     }
 
     /** Whether to create the alias {@code <prefix>} when missing. */
     public IndexSpec withManageAlias(boolean manage) {
-      return new IndexSpec(prefix, version, mappings, numberOfShards, numberOfReplicas, manage, moveAlias);
+      return new IndexSpec(
+          prefix, version, mappings, numberOfShards, numberOfReplicas, manage, moveAlias);
     }
 
-    /** Whether to move the alias to this index when it points elsewhere (otherwise: report only). */
+    /**
+     * Whether to move the alias to this index when it points elsewhere (otherwise: report only).
+     */
     public IndexSpec withMoveAlias(boolean move) {
-      return new IndexSpec(prefix, version, mappings, numberOfShards, numberOfReplicas, manageAlias, move);
+      return new IndexSpec(
+          prefix, version, mappings, numberOfShards, numberOfReplicas, manageAlias, move);
     }
   }
 }

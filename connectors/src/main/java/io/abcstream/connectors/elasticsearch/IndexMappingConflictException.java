@@ -1,6 +1,9 @@
 package io.abcstream.connectors.elasticsearch;
 
-/** An existing index whose {@code dense_vector} field does not fit the mapping: writing into it would fail or mislead kNN. */
+/**
+ * An existing index whose {@code dense_vector} field does not fit the mapping: writing into it
+ * would fail or mislead kNN.
+ */
 public final class IndexMappingConflictException extends IllegalStateException {
 
   private static final long serialVersionUID = 1L;

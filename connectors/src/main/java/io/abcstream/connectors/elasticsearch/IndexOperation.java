@@ -7,14 +7,18 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * One bulk action (index or delete) with its JSON source already serialised, so buffered state stays
- * small, and an optional opaque context the job attaches for its dead-letter handler (never sent).
+ * One bulk action (index or delete) with its JSON source already serialised, so buffered state
+ * stays small, and an optional opaque context the job attaches for its dead-letter handler (never
+ * sent).
  */
 public final class IndexOperation implements Serializable {
 
   private static final long serialVersionUID = 1L;
 
-  /** The bulk action. Only {@code index} (create-or-overwrite) and {@code delete}: both are idempotent. */
+  /**
+   * The bulk action. Only {@code index} (create-or-overwrite) and {@code delete}: both are
+   * idempotent.
+   */
   public enum OpType {
     INDEX,
     DELETE
@@ -27,7 +31,8 @@ public final class IndexOperation implements Serializable {
   private final int attempt;
   private final byte[] context;
 
-  private IndexOperation(OpType opType, String index, String id, byte[] source, int attempt, byte[] context) {
+  private IndexOperation(
+      OpType opType, String index, String id, byte[] source, int attempt, byte[] context) {
     Objects.requireNonNull(opType, "opType");
     requireNonBlank(index, "index");
     requireNonBlank(id, "id");
@@ -49,7 +54,10 @@ public final class IndexOperation implements Serializable {
     this.context = context;
   }
 
-  /** Index (create or overwrite) {@code source} under {@code id}: replays overwrite instead of duplicating. */
+  /**
+   * Index (create or overwrite) {@code source} under {@code id}: replays overwrite instead of
+   * duplicating.
+   */
   public static IndexOperation index(String index, String id, byte[] jsonSource) {
     return index(index, id, jsonSource, null);
   }
@@ -65,7 +73,10 @@ public final class IndexOperation implements Serializable {
 
   /** Same as {@link #index(String, String, byte[])} with a JSON string source. */
   public static IndexOperation index(String index, String id, String jsonSource) {
-    return index(index, id, Objects.requireNonNull(jsonSource, "jsonSource").getBytes(StandardCharsets.UTF_8));
+    return index(
+        index,
+        id,
+        Objects.requireNonNull(jsonSource, "jsonSource").getBytes(StandardCharsets.UTF_8));
   }
 
   /** Delete {@code id}; a missing document counts as success. */
@@ -74,7 +85,8 @@ public final class IndexOperation implements Serializable {
   }
 
   /** Rebuilds an operation read from state (keeps its attempt count). */
-  static IndexOperation restore(OpType opType, String index, String id, byte[] source, int attempt, byte[] context) {
+  static IndexOperation restore(
+      OpType opType, String index, String id, byte[] source, int attempt, byte[] context) {
     return new IndexOperation(opType, index, id, source, attempt, context);
   }
 
@@ -100,7 +112,9 @@ public final class IndexOperation implements Serializable {
     return source;
   }
 
-  /** The job's dead-letter context (not copied: do not modify); {@code null} when none was attached. */
+  /**
+   * The job's dead-letter context (not copied: do not modify); {@code null} when none was attached.
+   */
   public byte[] context() {
     return context;
   }
@@ -134,7 +148,8 @@ public final class IndexOperation implements Serializable {
 
   @Override
   public int hashCode() {
-    return (Objects.hash(opType, index, id, attempt) * 31 + Arrays.hashCode(source)) * 31 + Arrays.hashCode(context);
+    return (Objects.hash(opType, index, id, attempt) * 31 + Arrays.hashCode(source)) * 31
+        + Arrays.hashCode(context);
   }
 
   @Override

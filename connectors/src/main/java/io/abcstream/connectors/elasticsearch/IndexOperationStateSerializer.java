@@ -12,11 +12,13 @@ import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
  * no Java serialization), so savepoints survive refactorings of the class.
  *
  * <p>Version 1, per entry (after the base class's {@code [-1L, count, (size, entry)*]} envelope):
- * {@code byte opType (0 index, 1 delete) | int len + UTF-8 index | int len + UTF-8 id | int attempt |
- * int len (-1 = none) + source bytes}. Version 2 appends {@code int len (-1 = none) + context bytes}.
- * A new layout gets a new version; old versions stay readable (a version-1 entry has no context).
+ * {@code byte opType (0 index, 1 delete) | int len + UTF-8 index | int len + UTF-8 id | int attempt
+ * | int len (-1 = none) + source bytes}. Version 2 appends {@code int len (-1 = none) + context
+ * bytes}. A new layout gets a new version; old versions stay readable (a version-1 entry has no
+ * context).
  */
-public final class IndexOperationStateSerializer extends AsyncSinkWriterStateSerializer<IndexOperation> {
+public final class IndexOperationStateSerializer
+    extends AsyncSinkWriterStateSerializer<IndexOperation> {
 
   public static final int VERSION_1 = 1;
   public static final int VERSION_2 = 2;
@@ -32,7 +34,8 @@ public final class IndexOperationStateSerializer extends AsyncSinkWriterStateSer
   }
 
   @Override
-  public BufferedRequestState<IndexOperation> deserialize(int version, byte[] serialized) throws IOException {
+  public BufferedRequestState<IndexOperation> deserialize(int version, byte[] serialized)
+      throws IOException {
     if (version != VERSION_1 && version != VERSION_2) {
       throw new IOException(
           "unknown Elasticsearch sink state version "
@@ -43,12 +46,14 @@ public final class IndexOperationStateSerializer extends AsyncSinkWriterStateSer
               + CURRENT_VERSION
               + "); restore with the build that wrote the savepoint or start without state");
     }
-    // The base class reads the envelope and calls back per entry without the version: one reader per version.
+    // The base class reads the envelope and calls back per entry without the version: one reader
+    // per version.
     return new Reader(version).read(serialized);
   }
 
   @Override
-  protected void serializeRequestToStream(IndexOperation op, DataOutputStream out) throws IOException {
+  protected void serializeRequestToStream(IndexOperation op, DataOutputStream out)
+      throws IOException {
     out.writeByte(op.opType() == IndexOperation.OpType.INDEX ? 0 : 1);
     writeString(out, op.index());
     writeString(out, op.id());
@@ -58,7 +63,8 @@ public final class IndexOperationStateSerializer extends AsyncSinkWriterStateSer
   }
 
   @Override
-  protected IndexOperation deserializeRequestFromStream(long requestSize, DataInputStream in) throws IOException {
+  protected IndexOperation deserializeRequestFromStream(long requestSize, DataInputStream in)
+      throws IOException {
     return readEntry(in, CURRENT_VERSION);
   }
 
@@ -148,7 +154,8 @@ public final class IndexOperationStateSerializer extends AsyncSinkWriterStateSer
     }
 
     @Override
-    protected IndexOperation deserializeRequestFromStream(long requestSize, DataInputStream in) throws IOException {
+    protected IndexOperation deserializeRequestFromStream(long requestSize, DataInputStream in)
+        throws IOException {
       return readEntry(in, version);
     }
   }

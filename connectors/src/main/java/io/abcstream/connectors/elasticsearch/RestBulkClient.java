@@ -37,7 +37,8 @@ public final class RestBulkClient implements BulkClient {
       if (op.opType() == IndexOperation.OpType.INDEX) {
         // Raw bytes: the source was serialised once by the element converter; no re-parsing here.
         BinaryData source = BinaryData.of(op.source(), ContentType.APPLICATION_JSON);
-        ops.add(BulkOperation.of(b -> b.index(i -> i.index(op.index()).id(op.id()).document(source))));
+        ops.add(
+            BulkOperation.of(b -> b.index(i -> i.index(op.index()).id(op.id()).document(source))));
       } else {
         ops.add(BulkOperation.of(b -> b.delete(d -> d.index(op.index()).id(op.id()))));
       }
@@ -62,12 +63,18 @@ public final class RestBulkClient implements BulkClient {
     }
   }
 
-  /** The reason plus its first causes: "failed to parse" alone does not say which field was wrong. */
+  /**
+   * The reason plus its first causes: "failed to parse" alone does not say which field was wrong.
+   */
   static String describe(ErrorCause error) {
     StringBuilder sb = new StringBuilder(error.reason() == null ? "" : error.reason());
     ErrorCause cause = error.causedBy();
     for (int depth = 0; cause != null && depth < 3; depth++, cause = cause.causedBy()) {
-      sb.append(" (caused by ").append(cause.type()).append(": ").append(cause.reason()).append(')');
+      sb.append(" (caused by ")
+          .append(cause.type())
+          .append(": ")
+          .append(cause.reason())
+          .append(')');
     }
     return sb.toString();
   }

@@ -27,7 +27,8 @@ public final class SecretRef implements Serializable {
 
   private SecretRef(Kind kind, String name) {
     if (name == null || name.isBlank()) {
-      throw new IllegalArgumentException("a secret reference needs an environment variable name or a file path");
+      throw new IllegalArgumentException(
+          "a secret reference needs an environment variable name or a file path");
     }
     this.kind = kind;
     this.name = name;
@@ -38,7 +39,10 @@ public final class SecretRef implements Serializable {
     return new SecretRef(Kind.ENV, variable);
   }
 
-  /** The content of {@code path} (UTF-8, one trailing newline stripped, as mounted Kubernetes secrets have). */
+  /**
+   * The content of {@code path} (UTF-8, one trailing newline stripped, as mounted Kubernetes
+   * secrets have).
+   */
   public static SecretRef file(String path) {
     return new SecretRef(Kind.FILE, path);
   }
@@ -52,7 +56,8 @@ public final class SecretRef implements Serializable {
     if (kind == Kind.ENV) {
       String value = environment.apply(name);
       if (value == null || value.isEmpty()) {
-        throw new IllegalStateException("environment variable " + name + " (a secret reference) is not set");
+        throw new IllegalStateException(
+            "environment variable " + name + " (a secret reference) is not set");
       }
       return value;
     }
@@ -75,7 +80,9 @@ public final class SecretRef implements Serializable {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof SecretRef && ((SecretRef) o).kind == kind && ((SecretRef) o).name.equals(name);
+    return o instanceof SecretRef
+        && ((SecretRef) o).kind == kind
+        && ((SecretRef) o).name.equals(name);
   }
 
   @Override

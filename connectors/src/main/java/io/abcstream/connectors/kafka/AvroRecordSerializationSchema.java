@@ -30,14 +30,20 @@ public final class AvroRecordSerializationSchema<T extends SpecificRecord>
   }
 
   @Override
-  public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
+  public void open(
+      SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
     codec = RecordCodec.of(format, type);
   }
 
   @Override
-  public ProducerRecord<byte[], byte[]> serialize(T element, KafkaSinkContext context, Long timestamp) {
+  public ProducerRecord<byte[], byte[]> serialize(
+      T element, KafkaSinkContext context, Long timestamp) {
     String k = key.apply(element);
     return new ProducerRecord<>(
-        topic, null, timestamp, k == null ? null : k.getBytes(StandardCharsets.UTF_8), codec.encode(element));
+        topic,
+        null,
+        timestamp,
+        k == null ? null : k.getBytes(StandardCharsets.UTF_8),
+        codec.encode(element));
   }
 }

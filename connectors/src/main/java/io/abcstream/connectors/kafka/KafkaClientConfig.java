@@ -9,8 +9,8 @@ import java.util.Properties;
 
 /**
  * Kafka client settings shared by the source and the sinks: bootstrap servers, plain client
- * properties (TLS, SASL mechanism...), and secret properties named by environment variable or
- * file, resolved by the Kafka client where it is created so secrets never travel in the job graph.
+ * properties (TLS, SASL mechanism...), and secret properties named by environment variable or file,
+ * resolved by the Kafka client where it is created so secrets never travel in the job graph.
  */
 public final class KafkaClientConfig implements Serializable {
 
@@ -44,10 +44,10 @@ public final class KafkaClientConfig implements Serializable {
   }
 
   /**
-   * Client properties for the Kafka connector builders. Secrets appear only as Kafka config-provider
-   * placeholders ({@code ${env:VAR}}, {@code ${directory:DIR:FILE}}) that the Kafka client itself
-   * resolves when it is created on the TaskManager, so no secret value is serialized into the job
-   * graph or shown in the Web UI.
+   * Client properties for the Kafka connector builders. Secrets appear only as Kafka
+   * config-provider placeholders ({@code ${env:VAR}}, {@code ${directory:DIR:FILE}}) that the Kafka
+   * client itself resolves when it is created on the TaskManager, so no secret value is serialized
+   * into the job graph or shown in the Web UI.
    */
   public Properties toProperties() {
     Properties props = new Properties();
@@ -57,15 +57,20 @@ public final class KafkaClientConfig implements Serializable {
       return props;
     }
     props.put("config.providers", "env,directory");
-    props.put("config.providers.env.class", "org.apache.kafka.common.config.provider.EnvVarConfigProvider");
-    props.put("config.providers.directory.class", "org.apache.kafka.common.config.provider.DirectoryConfigProvider");
+    props.put(
+        "config.providers.env.class",
+        "org.apache.kafka.common.config.provider.EnvVarConfigProvider");
+    props.put(
+        "config.providers.directory.class",
+        "org.apache.kafka.common.config.provider.DirectoryConfigProvider");
     for (Map.Entry<String, String> e : secretEnv.entrySet()) {
       props.put(e.getKey(), "${env:" + e.getValue() + "}");
     }
     for (Map.Entry<String, String> e : secretFiles.entrySet()) {
       Path file = Paths.get(e.getValue()).toAbsolutePath();
       if (file.getParent() == null || file.getFileName() == null) {
-        throw new IllegalArgumentException("Kafka secret file for " + e.getKey() + " must be a file path: " + e.getValue());
+        throw new IllegalArgumentException(
+            "Kafka secret file for " + e.getKey() + " must be a file path: " + e.getValue());
       }
       props.put(e.getKey(), "${directory:" + file.getParent() + ":" + file.getFileName() + "}");
     }

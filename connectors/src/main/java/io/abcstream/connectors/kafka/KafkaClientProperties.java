@@ -16,7 +16,10 @@ public final class KafkaClientProperties {
 
   private KafkaClientProperties() {}
 
-  /** The client config for {@code bootstrapServers} and the keys of {@code config} under {@code prefix}. */
+  /**
+   * The client config for {@code bootstrapServers} and the keys of {@code config} under {@code
+   * prefix}.
+   */
   public static KafkaClientConfig parse(
       String bootstrapServers, Map<String, String> config, String prefix) {
     Map<String, String> plain = new HashMap<>();

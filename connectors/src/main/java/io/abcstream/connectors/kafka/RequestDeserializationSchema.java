@@ -5,13 +5,13 @@ import io.abcstream.schemas.codec.CodecException;
 import io.abcstream.schemas.codec.RecordCodec;
 import io.abcstream.schemas.internal.SourcedRequest;
 import java.nio.ByteBuffer;
+import java.util.Objects;
+import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import java.util.Objects;
-import org.apache.flink.api.common.serialization.DeserializationSchema;
 
 /**
  * Decodes input-topic records into {@link SourcedRequest}s; a record that does not decode is not an
@@ -30,8 +30,7 @@ public final class RequestDeserializationSchema
   }
 
   @Override
-  public void open(
-      DeserializationSchema.InitializationContext context) {
+  public void open(DeserializationSchema.InitializationContext context) {
     codec = RecordCodec.of(format, ImageEmbeddingRequest.class);
   }
 

@@ -13,16 +13,24 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.apache.flink.connector.base.sink.writer.ResultHandler;
-import org.junit.jupiter.api.Test;
 import org.assertj.core.groups.Tuple;
+import org.junit.jupiter.api.Test;
 
-/** Every branch of {@link BulkSubmitter#submit} completes the result handler exactly once, the right way. */
+/**
+ * Every branch of {@link BulkSubmitter#submit} completes the result handler exactly once, the right
+ * way.
+ */
 class BulkSubmitterTest {
 
   private static final RetryPolicy FAIL_AFTER_3 =
-      new RetryPolicy(3, Duration.ofMillis(100), Duration.ofSeconds(2), RetryPolicy.ExhaustedAction.FAIL);
+      new RetryPolicy(
+          3, Duration.ofMillis(100), Duration.ofSeconds(2), RetryPolicy.ExhaustedAction.FAIL);
   private static final RetryPolicy DLQ_AFTER_3 =
-      new RetryPolicy(3, Duration.ofMillis(100), Duration.ofSeconds(2), RetryPolicy.ExhaustedAction.DEAD_LETTER);
+      new RetryPolicy(
+          3,
+          Duration.ofMillis(100),
+          Duration.ofSeconds(2),
+          RetryPolicy.ExhaustedAction.DEAD_LETTER);
 
   private final List<DeadLetter> deadLetters = new CopyOnWriteArrayList<>();
   private final List<Long> scheduledDelays = new ArrayList<>();
@@ -58,7 +66,8 @@ class BulkSubmitterTest {
     return IndexOperation.index("docs", id, "{\"request_id\":\"" + id + "\"}");
   }
 
-  private static BulkClient answering(Function<List<IndexOperation>, CompletableFuture<List<BulkItemResult>>> answer) {
+  private static BulkClient answering(
+      Function<List<IndexOperation>, CompletableFuture<List<BulkItemResult>>> answer) {
     return answer::apply;
   }
 
@@ -93,7 +102,8 @@ class BulkSubmitterTest {
             items(
                 BulkItemResult.ok(201),
                 BulkItemResult.error(429, "es_rejected_execution_exception", "queue full"),
-                BulkItemResult.error(400, "document_parsing_exception", "different number of dimensions"),
+                BulkItemResult.error(
+                    400, "document_parsing_exception", "different number of dimensions"),
                 BulkItemResult.error(503, "unavailable_shards_exception", "primary not active")),
             collectingDlq,
             FAIL_AFTER_3)
@@ -108,15 +118,17 @@ class BulkSubmitterTest {
     assertThat(handler.retried).hasSize(1);
     assertThat(handler.retried.get(0))
         .extracting(IndexOperation::id, IndexOperation::attempt)
-        .containsExactly(
-            Tuple.tuple("busy", 1), Tuple.tuple("unavailable", 1));
-    assertThat(deadLetters).singleElement().satisfies(letter -> {
-      assertThat(letter.operation().id()).isEqualTo("bad");
-      assertThat(letter.errorType()).isEqualTo("document_parsing_exception");
-      assertThat(letter.status()).isEqualTo(400);
-      assertThat(letter.reason()).contains("dimensions");
-      assertThat(letter.attempts()).isEqualTo(1);
-    });
+        .containsExactly(Tuple.tuple("busy", 1), Tuple.tuple("unavailable", 1));
+    assertThat(deadLetters)
+        .singleElement()
+        .satisfies(
+            letter -> {
+              assertThat(letter.operation().id()).isEqualTo("bad");
+              assertThat(letter.errorType()).isEqualTo("document_parsing_exception");
+              assertThat(letter.status()).isEqualTo(400);
+              assertThat(letter.reason()).contains("dimensions");
+              assertThat(letter.attempts()).isEqualTo(1);
+            });
     assertThat(metrics.retried.getCount()).isEqualTo(2);
     assertThat(metrics.deadLettered.getCount()).isEqualTo(1);
   }
@@ -125,7 +137,8 @@ class BulkSubmitterTest {
   void backoffGrowsWithTheAttemptsAlreadyMade() {
     RecordingHandler handler = new RecordingHandler();
     IndexOperation secondTry = op("x").nextAttempt();
-    submitter(items(BulkItemResult.error(429, null, null)), collectingDlq, FAIL_AFTER_3).submit(List.of(secondTry), handler);
+    submitter(items(BulkItemResult.error(429, null, null)), collectingDlq, FAIL_AFTER_3)
+        .submit(List.of(secondTry), handler);
     assertThat(scheduledDelays).containsExactly(200L);
     runScheduled();
     assertThat(handler.retried.get(0)).extracting(IndexOperation::attempt).containsExactly(2);
@@ -143,7 +156,8 @@ class BulkSubmitterTest {
         .submit(List.of(op("a"), op("b")), handler);
 
     handler.assertCompletedOnce();
-    assertThat(handler.failure).isInstanceOf(ElasticsearchSinkException.class)
+    assertThat(handler.failure)
+        .isInstanceOf(ElasticsearchSinkException.class)
         .hasMessageContaining("index_not_found_exception")
         .hasMessageContaining("IndexManager");
     assertThat(deadLetters).isEmpty();
@@ -152,7 +166,11 @@ class BulkSubmitterTest {
   @Test
   void wholeRequestIoFailureRetriesEveryEntry() {
     RecordingHandler handler = new RecordingHandler();
-    submitter(answering(ops -> CompletableFuture.failedFuture(new ConnectException("Connection refused"))), collectingDlq, FAIL_AFTER_3)
+    submitter(
+            answering(
+                ops -> CompletableFuture.failedFuture(new ConnectException("Connection refused"))),
+            collectingDlq,
+            FAIL_AFTER_3)
         .submit(List.of(op("a"), op("b")), handler);
     runScheduled();
 
@@ -180,7 +198,13 @@ class BulkSubmitterTest {
   @Test
   void wholeRequest429Retries() {
     RecordingHandler handler = new RecordingHandler();
-    submitter(answering(ops -> CompletableFuture.failedFuture(new HttpStatusException(429, "es_rejected_execution_exception", "busy"))), collectingDlq, FAIL_AFTER_3)
+    submitter(
+            answering(
+                ops ->
+                    CompletableFuture.failedFuture(
+                        new HttpStatusException(429, "es_rejected_execution_exception", "busy"))),
+            collectingDlq,
+            FAIL_AFTER_3)
         .submit(List.of(op("a")), handler);
     runScheduled();
     handler.assertCompletedOnce();
@@ -190,24 +214,44 @@ class BulkSubmitterTest {
   @Test
   void wholeRequestAuthFailureIsFatal() {
     RecordingHandler handler = new RecordingHandler();
-    submitter(answering(ops -> CompletableFuture.failedFuture(new HttpStatusException(401, "security_exception", "no credentials"))), collectingDlq, FAIL_AFTER_3)
+    submitter(
+            answering(
+                ops ->
+                    CompletableFuture.failedFuture(
+                        new HttpStatusException(401, "security_exception", "no credentials"))),
+            collectingDlq,
+            FAIL_AFTER_3)
         .submit(List.of(op("a")), handler);
     handler.assertCompletedOnce();
-    assertThat(handler.failure).hasMessageContaining("HTTP 401").hasMessageContaining("elasticsearch.auth");
+    assertThat(handler.failure)
+        .hasMessageContaining("HTTP 401")
+        .hasMessageContaining("elasticsearch.auth");
     assertThat(scheduledTasks).isEmpty();
   }
 
   @Test
   void clientThrowingSynchronouslyIsHandledLikeAFailedFuture() {
     RecordingHandler retryHandler = new RecordingHandler();
-    submitter(answering(ops -> { throw new UncheckedIOException(new IOException("pool closed")); }), collectingDlq, FAIL_AFTER_3)
+    submitter(
+            answering(
+                ops -> {
+                  throw new UncheckedIOException(new IOException("pool closed"));
+                }),
+            collectingDlq,
+            FAIL_AFTER_3)
         .submit(List.of(op("a")), retryHandler);
     runScheduled();
     retryHandler.assertCompletedOnce();
     assertThat(retryHandler.retried).hasSize(1);
 
     RecordingHandler fatalHandler = new RecordingHandler();
-    submitter(answering(ops -> { throw new IllegalStateException("bug"); }), collectingDlq, FAIL_AFTER_3)
+    submitter(
+            answering(
+                ops -> {
+                  throw new IllegalStateException("bug");
+                }),
+            collectingDlq,
+            FAIL_AFTER_3)
         .submit(List.of(op("a")), fatalHandler);
     fatalHandler.assertCompletedOnce();
     assertThat(fatalHandler.failure).hasMessageContaining("bug");
@@ -217,10 +261,15 @@ class BulkSubmitterTest {
   void exhaustedRetriesFailTheJobByDefault() {
     RecordingHandler handler = new RecordingHandler();
     IndexOperation third = op("a").nextAttempt().nextAttempt();
-    submitter(items(BulkItemResult.error(429, "es_rejected_execution_exception", "busy")), collectingDlq, FAIL_AFTER_3)
+    submitter(
+            items(BulkItemResult.error(429, "es_rejected_execution_exception", "busy")),
+            collectingDlq,
+            FAIL_AFTER_3)
         .submit(List.of(third), handler);
     handler.assertCompletedOnce();
-    assertThat(handler.failure).hasMessageContaining("after 3 attempts").hasMessageContaining("es_rejected_execution_exception");
+    assertThat(handler.failure)
+        .hasMessageContaining("after 3 attempts")
+        .hasMessageContaining("es_rejected_execution_exception");
     assertThat(deadLetters).isEmpty();
   }
 
@@ -228,15 +277,22 @@ class BulkSubmitterTest {
   void exhaustedRetriesGoToTheDeadLetterHandlerWhenConfigured() {
     RecordingHandler handler = new RecordingHandler();
     IndexOperation third = op("a").nextAttempt().nextAttempt();
-    submitter(answering(ops -> CompletableFuture.failedFuture(new HttpStatusException(503, null, null))), collectingDlq, DLQ_AFTER_3)
+    submitter(
+            answering(
+                ops -> CompletableFuture.failedFuture(new HttpStatusException(503, null, null))),
+            collectingDlq,
+            DLQ_AFTER_3)
         .submit(List.of(third, op("b")), handler);
     runScheduled();
     handler.assertCompletedOnce();
-    assertThat(deadLetters).singleElement().satisfies(letter -> {
-      assertThat(letter.errorType()).isEqualTo("retries_exhausted");
-      assertThat(letter.attempts()).isEqualTo(3);
-      assertThat(letter.status()).isEqualTo(503);
-    });
+    assertThat(deadLetters)
+        .singleElement()
+        .satisfies(
+            letter -> {
+              assertThat(letter.errorType()).isEqualTo("retries_exhausted");
+              assertThat(letter.attempts()).isEqualTo(3);
+              assertThat(letter.status()).isEqualTo(503);
+            });
     assertThat(handler.retried.get(0)).extracting(IndexOperation::id).containsExactly("b");
   }
 
@@ -244,7 +300,10 @@ class BulkSubmitterTest {
   void requestCompletesOnlyAfterTheDeadLetterIsDurable() {
     RecordingHandler handler = new RecordingHandler();
     CompletableFuture<Void> kafkaAck = new CompletableFuture<>();
-    submitter(items(BulkItemResult.error(400, "mapper_parsing_exception", "bad")), letter -> kafkaAck, FAIL_AFTER_3)
+    submitter(
+            items(BulkItemResult.error(400, "mapper_parsing_exception", "bad")),
+            letter -> kafkaAck,
+            FAIL_AFTER_3)
         .submit(List.of(op("a")), handler);
     assertThat(handler.calls()).isZero();
     kafkaAck.complete(null);
@@ -261,22 +320,31 @@ class BulkSubmitterTest {
             FAIL_AFTER_3)
         .submit(List.of(op("a")), handler);
     handler.assertCompletedOnce();
-    assertThat(handler.failure).hasMessageContaining("dead-letter handler failed").hasRootCauseMessage("DLQ topic unavailable");
+    assertThat(handler.failure)
+        .hasMessageContaining("dead-letter handler failed")
+        .hasRootCauseMessage("DLQ topic unavailable");
   }
 
   @Test
   void defaultDeadLetterHandlerFailsTheJobNamingTheDocument() throws Exception {
     RecordingHandler handler = new RecordingHandler();
-    submitter(items(BulkItemResult.error(400, "document_parsing_exception", "bad vector")), DeadLetterHandlers.failing().create(null), FAIL_AFTER_3)
+    submitter(
+            items(BulkItemResult.error(400, "document_parsing_exception", "bad vector")),
+            DeadLetterHandlers.failing().create(null),
+            FAIL_AFTER_3)
         .submit(List.of(op("doc-7")), handler);
     handler.assertCompletedOnce();
-    assertThat(handler.failure).hasMessageContaining("doc-7").hasMessageContaining("bad vector").hasMessageContaining("dead-letter handler");
+    assertThat(handler.failure)
+        .hasMessageContaining("doc-7")
+        .hasMessageContaining("bad vector")
+        .hasMessageContaining("dead-letter handler");
   }
 
   @Test
   void itemCountMismatchIsFatal() {
     RecordingHandler handler = new RecordingHandler();
-    submitter(items(BulkItemResult.ok(201)), collectingDlq, FAIL_AFTER_3).submit(List.of(op("a"), op("b")), handler);
+    submitter(items(BulkItemResult.ok(201)), collectingDlq, FAIL_AFTER_3)
+        .submit(List.of(op("a"), op("b")), handler);
     handler.assertCompletedOnce();
     assertThat(handler.failure).hasMessageContaining("2 operations with 1 items");
   }
@@ -285,7 +353,8 @@ class BulkSubmitterTest {
   void asynchronousAnswerOnAnotherThreadCompletesExactlyOnce() throws Exception {
     RecordingHandler handler = new RecordingHandler();
     CompletableFuture<List<BulkItemResult>> answer = new CompletableFuture<>();
-    submitter(answering(ops -> answer), collectingDlq, FAIL_AFTER_3).submit(List.of(op("a")), handler);
+    submitter(answering(ops -> answer), collectingDlq, FAIL_AFTER_3)
+        .submit(List.of(op("a")), handler);
     assertThat(handler.calls()).isZero();
     Thread io = new Thread(() -> answer.complete(List.of(BulkItemResult.ok(201))));
     io.start();

@@ -33,7 +33,8 @@ class ElasticsearchConnectionConfigTest {
     config.set(ElasticsearchSinkOptions.TRUSTSTORE_PASSWORD_FILE, password.toString());
     config.set(ElasticsearchSinkOptions.PATH_PREFIX, "/es");
 
-    try (RestClient client = ElasticsearchConnectionConfig.fromConfiguration(config).createRestClient()) {
+    try (RestClient client =
+        ElasticsearchConnectionConfig.fromConfiguration(config).createRestClient()) {
       assertThat(client.getNodes()).hasSize(1);
     }
   }
@@ -45,7 +46,9 @@ class ElasticsearchConnectionConfigTest {
             new Configuration()
                 .set(ElasticsearchSinkOptions.HOSTS, List.of("https://127.0.0.1:9"))
                 .set(ElasticsearchSinkOptions.CA_PEM_PATH, dir.resolve("nope.pem").toString()));
-    assertThatThrownBy(config::createRestClient).hasMessageContaining("elasticsearch.tls").hasMessageContaining("nope.pem");
+    assertThatThrownBy(config::createRestClient)
+        .hasMessageContaining("elasticsearch.tls")
+        .hasMessageContaining("nope.pem");
   }
 
   @Test
@@ -65,7 +68,8 @@ class ElasticsearchConnectionConfigTest {
         new Configuration()
             .set(ElasticsearchSinkOptions.HOSTS, List.of("https://127.0.0.1:9"))
             .set(ElasticsearchSinkOptions.TLS_VERIFY, false);
-    try (RestClient client = ElasticsearchConnectionConfig.fromConfiguration(config).createRestClient()) {
+    try (RestClient client =
+        ElasticsearchConnectionConfig.fromConfiguration(config).createRestClient()) {
       assertThat(client.getNodes()).hasSize(1);
     }
   }
@@ -87,16 +91,21 @@ class ElasticsearchConnectionConfigTest {
             .set(ElasticsearchSinkOptions.CONNECT_TIMEOUT, Duration.ofSeconds(2))
             .set(ElasticsearchSinkOptions.SOCKET_TIMEOUT, Duration.ofSeconds(30));
 
-    ElasticsearchConnectionConfig connection = ElasticsearchConnectionConfig.fromConfiguration(config);
+    ElasticsearchConnectionConfig connection =
+        ElasticsearchConnectionConfig.fromConfiguration(config);
 
     assertThat(connection.hosts()).containsExactly("https://es-0:9200", "https://es-1:9200");
     assertThat(connection.pathPrefix()).isEqualTo("/es");
     assertThat(connection.username()).isEqualTo("writer");
-    assertThat(connection.password()).as("a file reference wins").isEqualTo(SecretRef.file("/run/secrets/es-pw"));
+    assertThat(connection.password())
+        .as("a file reference wins")
+        .isEqualTo(SecretRef.file("/run/secrets/es-pw"));
     assertThat(connection.apiKey()).isNull();
     assertThat(connection.truststorePath()).isEqualTo("/etc/es/trust.jks");
     assertThat(connection.truststoreType()).isEqualTo("JKS");
-    assertThat(connection.truststorePassword()).as("the environment wins").isEqualTo(SecretRef.env("TS_PW"));
+    assertThat(connection.truststorePassword())
+        .as("the environment wins")
+        .isEqualTo(SecretRef.env("TS_PW"));
     assertThat(connection.caPemPath()).isNull();
     assertThat(connection.tlsVerify()).isFalse();
     assertThat(connection.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
@@ -105,12 +114,16 @@ class ElasticsearchConnectionConfigTest {
 
   @Test
   void hostsOnlyTakesTheDefaults() {
-    ElasticsearchConnectionConfig connection = ElasticsearchConnectionConfig.forHosts("http://127.0.0.1:9200");
+    ElasticsearchConnectionConfig connection =
+        ElasticsearchConnectionConfig.forHosts("http://127.0.0.1:9200");
     assertThat(connection.hosts()).containsExactly("http://127.0.0.1:9200");
     assertThat(connection.username()).isNull();
-    assertThat(connection.tlsVerify()).isEqualTo(ElasticsearchSinkOptions.TLS_VERIFY.defaultValue());
-    assertThat(connection.connectTimeout()).isEqualTo(ElasticsearchSinkOptions.CONNECT_TIMEOUT.defaultValue());
-    assertThat(connection.socketTimeout()).isEqualTo(ElasticsearchSinkOptions.SOCKET_TIMEOUT.defaultValue());
+    assertThat(connection.tlsVerify())
+        .isEqualTo(ElasticsearchSinkOptions.TLS_VERIFY.defaultValue());
+    assertThat(connection.connectTimeout())
+        .isEqualTo(ElasticsearchSinkOptions.CONNECT_TIMEOUT.defaultValue());
+    assertThat(connection.socketTimeout())
+        .isEqualTo(ElasticsearchSinkOptions.SOCKET_TIMEOUT.defaultValue());
   }
 
   @Test
@@ -119,11 +132,14 @@ class ElasticsearchConnectionConfigTest {
     config.set(ElasticsearchSinkOptions.INDEX_PREFIX, "Vectors");
     config.set(ElasticsearchSinkOptions.INDEX_OPTIONS_TYPE, "bbq_hnsw");
     config.set(ElasticsearchSinkOptions.INDEX_REPLICAS, 0);
-    IndexManager.IndexSpec spec = IndexManager.IndexSpec.fromConfiguration(config, "m7", EsTestSupport.mappings(3584));
+    IndexManager.IndexSpec spec =
+        IndexManager.IndexSpec.fromConfiguration(config, "m7", EsTestSupport.mappings(3584));
     assertThat(spec.prefix()).isEqualTo("vectors");
     assertThat(spec.version()).isEqualTo("m7");
-    assertThat(DenseVectorOptions.fromConfiguration(config, 3584).indexOptionsType()).isEqualTo("bbq_hnsw");
-    assertThat(DenseVectorOptions.fromConfiguration(config, 3584).similarity()).isEqualTo("dot_product");
+    assertThat(DenseVectorOptions.fromConfiguration(config, 3584).indexOptionsType())
+        .isEqualTo("bbq_hnsw");
+    assertThat(DenseVectorOptions.fromConfiguration(config, 3584).similarity())
+        .isEqualTo("dot_product");
     assertThat(spec.numberOfReplicas()).contains(0);
     assertThat(spec.numberOfShards()).isEmpty();
     assertThat(spec.moveAlias()).isFalse();

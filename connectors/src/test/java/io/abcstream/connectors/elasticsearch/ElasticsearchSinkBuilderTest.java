@@ -3,6 +3,9 @@ package io.abcstream.connectors.elasticsearch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.configuration.Configuration;
@@ -10,9 +13,6 @@ import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.connector.base.sink.writer.ElementConverter;
 import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.Test;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 class ElasticsearchSinkBuilderTest {
 
@@ -30,28 +30,41 @@ class ElasticsearchSinkBuilderTest {
     config.set(ElasticsearchSinkOptions.MAX_RECORD_SIZE_IN_BYTES, MemorySize.parse("1mb"));
     config.set(ElasticsearchSinkOptions.MAX_TIME_IN_BUFFER, Duration.ofMillis(250));
     config.set(ElasticsearchSinkOptions.RETRY_MAX_ATTEMPTS, 4);
-    config.set(ElasticsearchSinkOptions.RETRY_ON_EXHAUSTED, RetryPolicy.ExhaustedAction.DEAD_LETTER);
+    config.set(
+        ElasticsearchSinkOptions.RETRY_ON_EXHAUSTED, RetryPolicy.ExhaustedAction.DEAD_LETTER);
 
     ElasticsearchSink<String> sink =
-        ElasticsearchSink.<String>builder().setConfiguration(config).setElementConverter(CONVERTER).build();
+        ElasticsearchSink.<String>builder()
+            .setConfiguration(config)
+            .setElementConverter(CONVERTER)
+            .build();
 
     assertThat(sink.config().retryPolicy().maxAttempts()).isEqualTo(4);
-    assertThat(sink.config().retryPolicy().exhaustedAction()).isEqualTo(RetryPolicy.ExhaustedAction.DEAD_LETTER);
+    assertThat(sink.config().retryPolicy().exhaustedAction())
+        .isEqualTo(RetryPolicy.ExhaustedAction.DEAD_LETTER);
     assertThat(sink.config().maxTimeInBuffer()).isEqualTo(Duration.ofMillis(250));
-    // The job graph carries configuration only: it serialises, and holds the env var's name, not a value.
+    // The job graph carries configuration only: it serialises, and holds the env var's name, not a
+    // value.
     byte[] bytes = InstantiationUtil.serializeObject(sink);
     assertThat(new String(bytes, StandardCharsets.ISO_8859_1)).contains("ES_PASSWORD");
-    ElasticsearchSink<String> copy = InstantiationUtil.deserializeObject(bytes, getClass().getClassLoader());
+    ElasticsearchSink<String> copy =
+        InstantiationUtil.deserializeObject(bytes, getClass().getClassLoader());
     assertThat(copy.config().retryPolicy().maxAttempts()).isEqualTo(4);
-    assertThat(copy.config().retryPolicy().exhaustedAction()).isEqualTo(RetryPolicy.ExhaustedAction.DEAD_LETTER);
+    assertThat(copy.config().retryPolicy().exhaustedAction())
+        .isEqualTo(RetryPolicy.ExhaustedAction.DEAD_LETTER);
     assertThat(copy.config()).isEqualTo(sink.config());
   }
 
   @Test
   void configRejectsNonsense() {
-    assertThatThrownBy(() -> sinkConfig(new Configuration().set(ElasticsearchSinkOptions.MAX_BATCH_SIZE, 0)))
+    assertThatThrownBy(
+            () -> sinkConfig(new Configuration().set(ElasticsearchSinkOptions.MAX_BATCH_SIZE, 0)))
         .hasMessageContaining("batch.max-actions");
-    assertThatThrownBy(() -> sinkConfig(new Configuration().set(ElasticsearchSinkOptions.MAX_TIME_IN_BUFFER, Duration.ZERO)))
+    assertThatThrownBy(
+            () ->
+                sinkConfig(
+                    new Configuration()
+                        .set(ElasticsearchSinkOptions.MAX_TIME_IN_BUFFER, Duration.ZERO)))
         .hasMessageContaining("batch.max-time");
     assertThatThrownBy(
             () ->
@@ -61,19 +74,27 @@ class ElasticsearchSinkBuilderTest {
                         .set(ElasticsearchSinkOptions.RETRY_MAX_BACKOFF, Duration.ofSeconds(1))))
         .hasMessageContaining("retry.initial-backoff");
     ElasticsearchSinkBuilder<String> builder = ElasticsearchSink.builder();
-    assertThatThrownBy(() -> builder.setHosts("es:9200")).hasMessageContaining("http:// or https://");
+    assertThatThrownBy(() -> builder.setHosts("es:9200"))
+        .hasMessageContaining("http:// or https://");
   }
 
   @Test
   void unsetOptionsKeepTheirDefaults() {
     ElasticsearchSinkConfig config = ElasticsearchSinkConfig.defaults();
-    assertThat(config.maxBatchSize()).isEqualTo(ElasticsearchSinkOptions.MAX_BATCH_SIZE.defaultValue());
-    assertThat(config.maxBatchSizeInBytes()).isEqualTo(ElasticsearchSinkOptions.MAX_BATCH_SIZE_IN_BYTES.defaultValue());
-    assertThat(config.maxTimeInBuffer()).isEqualTo(ElasticsearchSinkOptions.MAX_TIME_IN_BUFFER.defaultValue());
-    assertThat(config.maxInFlightRequests()).isEqualTo(ElasticsearchSinkOptions.MAX_IN_FLIGHT_REQUESTS.defaultValue());
-    assertThat(config.maxBufferedRequests()).isEqualTo(ElasticsearchSinkOptions.MAX_BUFFERED_REQUESTS.defaultValue());
-    assertThat(config.maxRecordSizeInBytes()).isEqualTo(ElasticsearchSinkOptions.MAX_RECORD_SIZE_IN_BYTES.defaultValue());
-    assertThat(config.requestTimeout()).isEqualTo(ElasticsearchSinkOptions.REQUEST_TIMEOUT.defaultValue());
+    assertThat(config.maxBatchSize())
+        .isEqualTo(ElasticsearchSinkOptions.MAX_BATCH_SIZE.defaultValue());
+    assertThat(config.maxBatchSizeInBytes())
+        .isEqualTo(ElasticsearchSinkOptions.MAX_BATCH_SIZE_IN_BYTES.defaultValue());
+    assertThat(config.maxTimeInBuffer())
+        .isEqualTo(ElasticsearchSinkOptions.MAX_TIME_IN_BUFFER.defaultValue());
+    assertThat(config.maxInFlightRequests())
+        .isEqualTo(ElasticsearchSinkOptions.MAX_IN_FLIGHT_REQUESTS.defaultValue());
+    assertThat(config.maxBufferedRequests())
+        .isEqualTo(ElasticsearchSinkOptions.MAX_BUFFERED_REQUESTS.defaultValue());
+    assertThat(config.maxRecordSizeInBytes())
+        .isEqualTo(ElasticsearchSinkOptions.MAX_RECORD_SIZE_IN_BYTES.defaultValue());
+    assertThat(config.requestTimeout())
+        .isEqualTo(ElasticsearchSinkOptions.REQUEST_TIMEOUT.defaultValue());
     assertThat(config.retryPolicy())
         .isEqualTo(
             new RetryPolicy(
@@ -81,14 +102,17 @@ class ElasticsearchSinkBuilderTest {
                 ElasticsearchSinkOptions.RETRY_INITIAL_BACKOFF.defaultValue(),
                 ElasticsearchSinkOptions.RETRY_MAX_BACKOFF.defaultValue(),
                 ElasticsearchSinkOptions.RETRY_ON_EXHAUSTED.defaultValue()));
-    assertThat(config.flushOnCheckpoint()).isEqualTo(ElasticsearchSinkOptions.FLUSH_ON_CHECKPOINT.defaultValue());
+    assertThat(config.flushOnCheckpoint())
+        .isEqualTo(ElasticsearchSinkOptions.FLUSH_ON_CHECKPOINT.defaultValue());
   }
 
   @Test
   void buildValidatesTheCombination() {
-    assertThatThrownBy(() -> ElasticsearchSink.<String>builder().setHosts("http://localhost:9200").build())
+    assertThatThrownBy(
+            () -> ElasticsearchSink.<String>builder().setHosts("http://localhost:9200").build())
         .hasMessageContaining("element converter");
-    assertThatThrownBy(() -> ElasticsearchSink.<String>builder().setElementConverter(CONVERTER).build())
+    assertThatThrownBy(
+            () -> ElasticsearchSink.<String>builder().setElementConverter(CONVERTER).build())
         .hasMessageContaining("hosts");
     assertThatThrownBy(
             () ->
@@ -107,7 +131,12 @@ class ElasticsearchSinkBuilderTest {
                 ElasticsearchSink.<String>builder()
                     .setHosts("http://localhost:9200")
                     .setElementConverter(CONVERTER)
-                    .setConfig(sinkConfig(new Configuration().set(ElasticsearchSinkOptions.REQUEST_TIMEOUT, Duration.ofSeconds(30))))
+                    .setConfig(
+                        sinkConfig(
+                            new Configuration()
+                                .set(
+                                    ElasticsearchSinkOptions.REQUEST_TIMEOUT,
+                                    Duration.ofSeconds(30))))
                     .build())
         .hasMessageContaining("request.timeout");
   }
@@ -136,7 +165,8 @@ class ElasticsearchSinkBuilderTest {
   @Test
   void secretsResolveFromEnvOrFileAndNeverPrintTheValue() throws Exception {
     assertThat(SecretRef.env("ES_PW").resolve(name -> "s3cret")).isEqualTo("s3cret");
-    assertThatThrownBy(() -> SecretRef.env("ES_PW").resolve(name -> null)).hasMessageContaining("ES_PW");
+    assertThatThrownBy(() -> SecretRef.env("ES_PW").resolve(name -> null))
+        .hasMessageContaining("ES_PW");
     Path file = Files.createTempFile("pw", ".txt");
     Files.writeString(file, "from-file\n");
     assertThat(SecretRef.file(file.toString()).resolve()).isEqualTo("from-file");

@@ -16,12 +16,16 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.abcstream.testkit.LocalStack;
 import io.abcstream.testkit.LocalStackExtension;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -33,10 +37,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import java.io.IOException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.configuration.RestartStrategyOptions;
 
 /**
  * The sink against a real Elasticsearch: Flink jobs on a MiniCluster, and the writer's flush/state
@@ -50,7 +50,10 @@ class ElasticsearchSinkITCase {
   @RegisterExtension
   static final MiniClusterExtension FLINK =
       new MiniClusterExtension(
-          new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+          new MiniClusterResourceConfiguration.Builder()
+              .setNumberTaskManagers(1)
+              .setNumberSlotsPerTaskManager(2)
+              .build());
 
   private LocalStack stack;
   private RestClient rest;
@@ -119,7 +122,8 @@ class ElasticsearchSinkITCase {
 
     assertThat(count(rest, index)).isEqualTo(n);
     for (int i : new int[] {0, 1, 42, 99}) {
-      assertThat(storedVector(rest, index, "doc-" + i)).containsExactly(vector(i, DIMS), within(1e-7f));
+      assertThat(storedVector(rest, index, "doc-" + i))
+          .containsExactly(vector(i, DIMS), within(1e-7f));
     }
     assertThat(DEAD_LETTERS.get(dlq)).isEmpty();
 
@@ -130,7 +134,8 @@ class ElasticsearchSinkITCase {
 
   @Test
   void documentViolatingTheMappingGoesToTheDeadLetterHandlerOthersAreIndexed() throws Exception {
-    List<Integer> input = new ArrayList<>(IntStream.range(0, 30).boxed().collect(Collectors.toList()));
+    List<Integer> input =
+        new ArrayList<>(IntStream.range(0, 30).boxed().collect(Collectors.toList()));
     input.set(7, -7); // doc-7 gets a vector of DIMS + 1
     String dlq = index + "-dlq";
 
@@ -138,17 +143,28 @@ class ElasticsearchSinkITCase {
 
     assertThat(count(rest, index)).isEqualTo(29);
     List<DeadLetter> letters = DEAD_LETTERS.get(dlq);
-    assertThat(letters).singleElement().satisfies(letter -> {
-      assertThat(letter.operation().id()).isEqualTo("doc-7");
-      assertThat(letter.status()).isEqualTo(400);
-      assertThat(letter.errorType()).isIn("document_parsing_exception", "mapper_parsing_exception", "illegal_argument_exception");
-      assertThat(letter.reason()).contains("dimensions");
-      // The handler gets what the converter attached, so it never has to parse the source back.
-      assertThat(letter.operation().context()).isEqualTo(EsTestSupport.context(7));
-    });
+    assertThat(letters)
+        .singleElement()
+        .satisfies(
+            letter -> {
+              assertThat(letter.operation().id()).isEqualTo("doc-7");
+              assertThat(letter.status()).isEqualTo(400);
+              assertThat(letter.errorType())
+                  .isIn(
+                      "document_parsing_exception",
+                      "mapper_parsing_exception",
+                      "illegal_argument_exception");
+              assertThat(letter.reason()).contains("dimensions");
+              // The handler gets what the converter attached, so it never has to parse the source
+              // back.
+              assertThat(letter.operation().context()).isEqualTo(EsTestSupport.context(7));
+            });
   }
 
-  /** Fails the task once, after {@code failAt} records, so the job restarts from its last checkpoint. */
+  /**
+   * Fails the task once, after {@code failAt} records, so the job restarts from its last
+   * checkpoint.
+   */
   static final class FailOnce implements MapFunction<Integer, Integer> {
     private static final long serialVersionUID = 1L;
     static final AtomicBoolean FAILED = new AtomicBoolean();
@@ -170,7 +186,8 @@ class ElasticsearchSinkITCase {
 
   @org.junit.jupiter.params.ParameterizedTest(name = "flush-on-checkpoint={0}")
   @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
-  void restartFromCheckpointLeavesExactlyOneDocumentPerId(boolean flushOnCheckpoint) throws Exception {
+  void restartFromCheckpointLeavesExactlyOneDocumentPerId(boolean flushOnCheckpoint)
+      throws Exception {
     int n = 400;
     FailOnce.FAILED.set(false);
     Configuration config = new Configuration();
@@ -180,7 +197,9 @@ class ElasticsearchSinkITCase {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
     env.setParallelism(1);
     env.enableCheckpointing(100);
-    ElasticsearchSink<Integer> sink = sinkBuilder(index + "-dlq", sinkSettings().set(FLUSH_ON_CHECKPOINT, flushOnCheckpoint)).build();
+    ElasticsearchSink<Integer> sink =
+        sinkBuilder(index + "-dlq", sinkSettings().set(FLUSH_ON_CHECKPOINT, flushOnCheckpoint))
+            .build();
     env.fromData(IntStream.range(0, n).boxed().collect(Collectors.toList()))
         .map(new FailOnce(n * 3 / 4))
         .sinkTo(sink)
@@ -202,7 +221,11 @@ class ElasticsearchSinkITCase {
         .satisfies(
             e ->
                 assertThat(ExceptionUtils.findThrowable(e, ElasticsearchSinkException.class))
-                    .hasValueSatisfying(cause -> assertThat(cause).hasMessageContaining("index_closed_exception").hasMessageContaining("open it")));
+                    .hasValueSatisfying(
+                        cause ->
+                            assertThat(cause)
+                                .hasMessageContaining("index_closed_exception")
+                                .hasMessageContaining("open it")));
   }
 
   @Test
@@ -210,13 +233,18 @@ class ElasticsearchSinkITCase {
     ElasticsearchSink<Integer> sink =
         sinkBuilder(
                 index + "-dlq",
-                sinkSettings().set(MAX_BATCH_SIZE, 100).set(MAX_BUFFERED_REQUESTS, 1000).set(MAX_TIME_IN_BUFFER, Duration.ofHours(1)))
+                sinkSettings()
+                    .set(MAX_BATCH_SIZE, 100)
+                    .set(MAX_BUFFERED_REQUESTS, 1000)
+                    .set(MAX_TIME_IN_BUFFER, Duration.ofHours(1)))
             .build();
     try (ElasticsearchSinkWriter<Integer> writer = sink.createWriter(new TestWriterContext())) {
       for (int i = 0; i < 20; i++) {
         writer.write(i, null);
       }
-      assertThat(count(rest, index)).as("below every batching threshold: nothing sent yet").isZero();
+      assertThat(count(rest, index))
+          .as("below every batching threshold: nothing sent yet")
+          .isZero();
 
       writer.flush(false); // what Flink calls before a checkpoint barrier
 
@@ -249,8 +277,10 @@ class ElasticsearchSinkITCase {
     }
     assertThat(count(rest, index)).isZero();
 
-    BufferedRequestState<IndexOperation> restored = serializer.deserialize(serializer.getVersion(), checkpoint);
-    try (ElasticsearchSinkWriter<Integer> writer = sink.restoreWriter(new TestWriterContext(), List.of(restored))) {
+    BufferedRequestState<IndexOperation> restored =
+        serializer.deserialize(serializer.getVersion(), checkpoint);
+    try (ElasticsearchSinkWriter<Integer> writer =
+        sink.restoreWriter(new TestWriterContext(), List.of(restored))) {
       writer.flush(true); // end of input
     }
     assertThat(count(rest, index)).isEqualTo(20);

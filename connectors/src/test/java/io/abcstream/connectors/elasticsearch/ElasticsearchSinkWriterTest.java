@@ -7,20 +7,26 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.sink.writer.ElementConverter;
 import org.junit.jupiter.api.Test;
-import java.util.concurrent.CompletionException;
 
-/** The writer inside Flink's real {@code AsyncSinkWriter} loop, with a fake bulk client: retries, backoff, flush, fatal. */
+/**
+ * The writer inside Flink's real {@code AsyncSinkWriter} loop, with a fake bulk client: retries,
+ * backoff, flush, fatal.
+ */
 class ElasticsearchSinkWriterTest {
 
   private static final ElementConverter<Integer, IndexOperation> CONVERTER =
       (n, ctx) -> IndexOperation.index("docs", "doc-" + n, "{\"n\":" + n + "}");
 
-  /** Records every bulk call; answers with a scripted function, on another thread like a real client. */
+  /**
+   * Records every bulk call; answers with a scripted function, on another thread like a real
+   * client.
+   */
   static final class FakeClient implements BulkClient {
     final List<List<IndexOperation>> calls = new CopyOnWriteArrayList<>();
     final Function<List<IndexOperation>, List<BulkItemResult>> answer;
@@ -70,14 +76,16 @@ class ElasticsearchSinkWriterTest {
                 // doc-3 is rejected (queue full) on its first send only.
                 if (op.id().equals("doc-3") && op.attempt() == 0) {
                   rejectedOnce.add(op.id());
-                  results.add(BulkItemResult.error(429, "es_rejected_execution_exception", "queue full"));
+                  results.add(
+                      BulkItemResult.error(429, "es_rejected_execution_exception", "queue full"));
                 } else {
                   results.add(BulkItemResult.ok(201));
                 }
               }
               return results;
             });
-    try (ElasticsearchSinkWriter<Integer> writer = sink(client).createWriter(new TestWriterContext())) {
+    try (ElasticsearchSinkWriter<Integer> writer =
+        sink(client).createWriter(new TestWriterContext())) {
       for (int i = 0; i < 5; i++) {
         writer.write(i, null);
       }
@@ -86,10 +94,13 @@ class ElasticsearchSinkWriterTest {
     }
     assertThat(rejectedOnce).containsExactly("doc-3");
     assertThat(client.calls).hasSize(2);
-    assertThat(client.calls.get(1)).singleElement().satisfies(op -> {
-      assertThat(op.id()).isEqualTo("doc-3");
-      assertThat(op.attempt()).isEqualTo(1);
-    });
+    assertThat(client.calls.get(1))
+        .singleElement()
+        .satisfies(
+            op -> {
+              assertThat(op.id()).isEqualTo("doc-3");
+              assertThat(op.attempt()).isEqualTo(1);
+            });
     assertThat(client.closed).isTrue();
   }
 
@@ -100,11 +111,16 @@ class ElasticsearchSinkWriterTest {
             ops -> {
               List<BulkItemResult> results = new ArrayList<>();
               for (IndexOperation op : ops) {
-                results.add(BulkItemResult.error(403, "security_exception", "action [indices:data/write/bulk[s]] is unauthorized"));
+                results.add(
+                    BulkItemResult.error(
+                        403,
+                        "security_exception",
+                        "action [indices:data/write/bulk[s]] is unauthorized"));
               }
               return results;
             });
-    try (ElasticsearchSinkWriter<Integer> writer = sink(client).createWriter(new TestWriterContext())) {
+    try (ElasticsearchSinkWriter<Integer> writer =
+        sink(client).createWriter(new TestWriterContext())) {
       writer.write(1, null);
       assertThatThrownBy(() -> writer.flush(true))
           .isInstanceOf(ElasticsearchSinkException.class)
@@ -121,9 +137,12 @@ class ElasticsearchSinkWriterTest {
               throw new CompletionException(
                   new BulkItemClassifier.HttpStatusException(503, null, "service unavailable"));
             });
-    try (ElasticsearchSinkWriter<Integer> writer = sink(client).createWriter(new TestWriterContext())) {
+    try (ElasticsearchSinkWriter<Integer> writer =
+        sink(client).createWriter(new TestWriterContext())) {
       writer.write(1, null);
-      assertThatThrownBy(() -> writer.flush(true)).isInstanceOf(ElasticsearchSinkException.class).hasMessageContaining("after 3 attempts");
+      assertThatThrownBy(() -> writer.flush(true))
+          .isInstanceOf(ElasticsearchSinkException.class)
+          .hasMessageContaining("after 3 attempts");
     }
     assertThat(client.calls).hasSize(3);
   }

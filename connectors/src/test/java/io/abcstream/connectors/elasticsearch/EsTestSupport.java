@@ -6,10 +6,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.connector.base.sink.writer.ElementConverter;
@@ -17,7 +18,6 @@ import org.apache.http.HttpHost;
 import org.elasticsearch.client.Request;
 import org.elasticsearch.client.Response;
 import org.elasticsearch.client.RestClient;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Small helpers for the Elasticsearch ITCases: a non-ABC document (name, n, vector) with its own
@@ -28,7 +28,9 @@ final class EsTestSupport {
 
   static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Dead letters by test key; the sink runs in this JVM (MiniCluster), so a static registry works. */
+  /**
+   * Dead letters by test key; the sink runs in this JVM (MiniCluster), so a static registry works.
+   */
   static final Map<String, List<DeadLetter>> DEAD_LETTERS = new ConcurrentHashMap<>();
 
   private EsTestSupport() {}
@@ -50,7 +52,9 @@ final class EsTestSupport {
   /** The test document's vector field. */
   static final String VECTOR = "vector";
 
-  /** The test document's mapping: a keyword, an integer and a dot-product vector of {@code dims}. */
+  /**
+   * The test document's mapping: a keyword, an integer and a dot-product vector of {@code dims}.
+   */
   static ObjectNode mappings(int dims) {
     ObjectNode mappings = JSON.createObjectNode();
     ObjectNode props = mappings.putObject("properties");
@@ -112,7 +116,8 @@ final class EsTestSupport {
     return RestClient.builder(HttpHost.create(url)).build();
   }
 
-  static JsonNode call(RestClient rest, String method, String path, String body) throws IOException {
+  static JsonNode call(RestClient rest, String method, String path, String body)
+      throws IOException {
     Request request = new Request(method, path);
     if (body != null) {
       request.setJsonEntity(body);
@@ -129,7 +134,8 @@ final class EsTestSupport {
   }
 
   static float[] storedVector(RestClient rest, String index, String id) throws IOException {
-    JsonNode embedding = call(rest, "GET", "/" + index + "/_doc/" + id, null).path("_source").path(VECTOR);
+    JsonNode embedding =
+        call(rest, "GET", "/" + index + "/_doc/" + id, null).path("_source").path(VECTOR);
     float[] v = new float[embedding.size()];
     for (int i = 0; i < v.length; i++) {
       v[i] = embedding.get(i).floatValue();

@@ -29,7 +29,8 @@ class IndexManagerITCase {
   void setUp(LocalStack stack) {
     this.stack = stack;
     this.prefix = LocalStack.uniqueName("im-it");
-    this.manager = IndexManager.connect(ElasticsearchConnectionConfig.forHosts(stack.elasticsearchUrl()));
+    this.manager =
+        IndexManager.connect(ElasticsearchConnectionConfig.forHosts(stack.elasticsearchUrl()));
     this.rest = EsTestSupport.rest(stack.elasticsearchUrl());
   }
 
@@ -50,8 +51,13 @@ class IndexManagerITCase {
     ObjectNode mappings = EsTestSupport.mappings(vector.dims());
     ((ObjectNode) mappings.get("properties")).set(EsTestSupport.VECTOR, vector.toMapping());
     // metadata.* strings become keyword: a dynamic template the job's mapping may bring along.
-    ObjectNode template = mappings.putArray("dynamic_templates").addObject().putObject("metadata_strings");
-    template.put("path_match", "metadata.*").put("match_mapping_type", "string").putObject("mapping").put("type", "keyword");
+    ObjectNode template =
+        mappings.putArray("dynamic_templates").addObject().putObject("metadata_strings");
+    template
+        .put("path_match", "metadata.*")
+        .put("match_mapping_type", "string")
+        .putObject("mapping")
+        .put("type", "keyword");
     return IndexManager.IndexSpec.of(prefix, version, mappings).withNumberOfReplicas(0);
   }
 
@@ -70,17 +76,34 @@ class IndexManagerITCase {
     assertThat(first.aliasOutcome()).isEqualTo(IndexManager.AliasOutcome.CREATED);
     assertThat(manager.aliasTargets(prefix)).containsExactly(first.index());
     assertThat(manager.denseVectorMapping(first.index(), EsTestSupport.VECTOR))
-        .contains(new IndexManager.DenseVectorMapping("dense_vector", 16, "dot_product", "int8_hnsw"));
+        .contains(
+            new IndexManager.DenseVectorMapping("dense_vector", 16, "dot_product", "int8_hnsw"));
 
-    JsonNode mapping = EsTestSupport.call(rest, "GET", "/" + first.index() + "/_mapping", null).path(first.index()).path("mappings");
+    JsonNode mapping =
+        EsTestSupport.call(rest, "GET", "/" + first.index() + "/_mapping", null)
+            .path(first.index())
+            .path("mappings");
     JsonNode props = mapping.path("properties");
     assertThat(props.path("name").path("type").asText()).isEqualTo("keyword");
     assertThat(props.path("n").path("type").asText()).isEqualTo("integer");
 
     // metadata.* strings become keyword through the dynamic template.
-    EsTestSupport.call(rest, "PUT", "/" + first.index() + "/_doc/x?refresh=true", "{\"metadata\":{\"team\":\"vision\"}}");
+    EsTestSupport.call(
+        rest,
+        "PUT",
+        "/" + first.index() + "/_doc/x?refresh=true",
+        "{\"metadata\":{\"team\":\"vision\"}}");
     JsonNode after = EsTestSupport.call(rest, "GET", "/" + first.index() + "/_mapping", null);
-    assertThat(after.path(first.index()).path("mappings").path("properties").path("metadata").path("properties").path("team").path("type").asText())
+    assertThat(
+            after
+                .path(first.index())
+                .path("mappings")
+                .path("properties")
+                .path("metadata")
+                .path("properties")
+                .path("team")
+                .path("type")
+                .asText())
         .isEqualTo("keyword");
 
     IndexManager.EnsureResult second = ensure(spec("ABC:v1/2", 16));
@@ -98,13 +121,16 @@ class IndexManagerITCase {
         .hasMessageContaining(existing.index())
         .hasMessageContaining("dims=16")
         .hasMessageContaining("dims=32")
-        .satisfies(e -> {
-          IndexMappingConflictException conflict = (IndexMappingConflictException) e;
-          assertThat(conflict.actualDims()).isEqualTo(16);
-          assertThat(conflict.expectedDims()).isEqualTo(32);
-          assertThat(conflict.field()).isEqualTo(EsTestSupport.VECTOR);
-        });
-    assertThatThrownBy(() -> manager.ensureIndex(spec("m1", new DenseVectorOptions(16, "cosine", "int8_hnsw"))))
+        .satisfies(
+            e -> {
+              IndexMappingConflictException conflict = (IndexMappingConflictException) e;
+              assertThat(conflict.actualDims()).isEqualTo(16);
+              assertThat(conflict.expectedDims()).isEqualTo(32);
+              assertThat(conflict.field()).isEqualTo(EsTestSupport.VECTOR);
+            });
+    assertThatThrownBy(
+            () ->
+                manager.ensureIndex(spec("m1", new DenseVectorOptions(16, "cosine", "int8_hnsw"))))
         .isInstanceOf(IndexMappingConflictException.class)
         .hasMessageContaining("similarity=dot_product")
         .hasMessageContaining("similarity=cosine");

@@ -11,7 +11,8 @@ class IndexManagerTest {
 
   @Test
   void sanitisesNamesToElasticsearchRules() {
-    assertThat(IndexManager.versionedIndexName("ABC-Embeddings", "Model:V1/2 beta")).isEqualTo("abc-embeddings-model-v1-2-beta");
+    assertThat(IndexManager.versionedIndexName("ABC-Embeddings", "Model:V1/2 beta"))
+        .isEqualTo("abc-embeddings-model-v1-2-beta");
     assertThat(IndexManager.sanitize("_+-x*y?")).isEqualTo("x-y-");
     assertThat(IndexManager.sanitize("a".repeat(300))).hasSize(255);
     assertThatThrownBy(() -> IndexManager.sanitize("..")).hasMessageContaining("valid");
@@ -20,7 +21,8 @@ class IndexManagerTest {
 
   @Test
   void indexBodyIsTheSettingsAndTheJobsMappings() {
-    IndexManager.IndexSpec spec = IndexManager.IndexSpec.of("abc", "m", EsTestSupport.mappings(3584)).withNumberOfReplicas(0);
+    IndexManager.IndexSpec spec =
+        IndexManager.IndexSpec.of("abc", "m", EsTestSupport.mappings(3584)).withNumberOfReplicas(0);
     JsonNode body = IndexManager.indexBody(spec);
     assertThat(body.at("/settings/index/number_of_replicas").asInt()).isZero();
     assertThat(body.at("/settings/index").has("number_of_shards")).isFalse();
@@ -34,23 +36,42 @@ class IndexManagerTest {
 
   @Test
   void denseVectorOptionsAreChecked() {
-    assertThatThrownBy(() -> new DenseVectorOptions(0, "dot_product", "hnsw")).hasMessageContaining("dims");
-    assertThatThrownBy(() -> new DenseVectorOptions(5000, "dot_product", "hnsw")).hasMessageContaining("4096");
-    assertThatThrownBy(() -> new DenseVectorOptions(3, "euclid", "hnsw")).hasMessageContaining("similarity");
-    assertThatThrownBy(() -> new DenseVectorOptions(3, "cosine", "ivf")).hasMessageContaining("index_options");
+    assertThatThrownBy(() -> new DenseVectorOptions(0, "dot_product", "hnsw"))
+        .hasMessageContaining("dims");
+    assertThatThrownBy(() -> new DenseVectorOptions(5000, "dot_product", "hnsw"))
+        .hasMessageContaining("4096");
+    assertThatThrownBy(() -> new DenseVectorOptions(3, "euclid", "hnsw"))
+        .hasMessageContaining("similarity");
+    assertThatThrownBy(() -> new DenseVectorOptions(3, "cosine", "ivf"))
+        .hasMessageContaining("index_options");
     assertThat(new DenseVectorOptions(3, "cosine", "bbq_hnsw").toMapping().toString())
-        .isEqualTo("{\"type\":\"dense_vector\",\"dims\":3,\"index\":true,\"similarity\":\"cosine\",\"index_options\":{\"type\":\"bbq_hnsw\"}}");
+        .isEqualTo(
+            "{\"type\":\"dense_vector\",\"dims\":3,\"index\":true,\"similarity\":\"cosine\",\"index_options\":{\"type\":\"bbq_hnsw\"}}");
   }
 
   @Test
   void specIsChecked() {
-    assertThatThrownBy(() -> IndexManager.IndexSpec.of("a", " ", EsTestSupport.mappings(3))).hasMessageContaining("version");
-    assertThatThrownBy(() -> IndexManager.IndexSpec.of("a", "m", null)).hasMessageContaining("mappings");
-    assertThatThrownBy(() -> IndexManager.IndexSpec.of("a", "m", EsTestSupport.mappings(3)).withNumberOfReplicas(-1))
+    assertThatThrownBy(() -> IndexManager.IndexSpec.of("a", " ", EsTestSupport.mappings(3)))
+        .hasMessageContaining("version");
+    assertThatThrownBy(() -> IndexManager.IndexSpec.of("a", "m", null))
+        .hasMessageContaining("mappings");
+    assertThatThrownBy(
+            () ->
+                IndexManager.IndexSpec.of("a", "m", EsTestSupport.mappings(3))
+                    .withNumberOfReplicas(-1))
         .hasMessageContaining("replicas");
     assertThatThrownBy(
-            () -> new IndexManager.IndexSpec("a", "m", EsTestSupport.mappings(3), Optional.of(0), Optional.empty(), true, false))
+            () ->
+                new IndexManager.IndexSpec(
+                    "a",
+                    "m",
+                    EsTestSupport.mappings(3),
+                    Optional.of(0),
+                    Optional.empty(),
+                    true,
+                    false))
         .hasMessageContaining("shards");
-    assertThat(IndexManager.IndexSpec.of("My Prefix", "m", EsTestSupport.mappings(3)).prefix()).isEqualTo("my-prefix");
+    assertThat(IndexManager.IndexSpec.of("My Prefix", "m", EsTestSupport.mappings(3)).prefix())
+        .isEqualTo("my-prefix");
   }
 }

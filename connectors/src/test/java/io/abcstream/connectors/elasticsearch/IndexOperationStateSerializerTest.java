@@ -5,21 +5,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
 import org.apache.flink.connector.base.sink.writer.RequestEntryWrapper;
 import org.junit.jupiter.api.Test;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 
 /**
- * Golden round trips: the committed version-2 bytes must keep deserialising to the same entries, and
- * those entries must serialise to the same bytes; the version-1 bytes written by earlier builds must
- * keep deserialising (without a context). Regenerate (only for a NEW version file) with {@code
+ * Golden round trips: the committed version-2 bytes must keep deserialising to the same entries,
+ * and those entries must serialise to the same bytes; the version-1 bytes written by earlier builds
+ * must keep deserialising (without a context). Regenerate (only for a NEW version file) with {@code
  * -Dabc.update-goldens=true}.
  */
 class IndexOperationStateSerializerTest {
@@ -34,23 +34,36 @@ class IndexOperationStateSerializerTest {
             "4f1c2d9e8a7b6c5d",
             "{\"request_id\":\"req-1\",\"instruction\":\"Describe the café ☕\",\"embedding\":[0.6,0.8]}"),
         IndexOperation.delete("abc-embeddings-m1a2b3", "deleted-id"),
-        IndexOperation.index("other-index", "retried", "{\"request_id\":\"req-2\"}").nextAttempt().nextAttempt());
+        IndexOperation.index("other-index", "retried", "{\"request_id\":\"req-2\"}")
+            .nextAttempt()
+            .nextAttempt());
   }
 
   /** The version-1 entries plus an operation carrying a dead-letter context, and a retried one. */
   static List<IndexOperation> goldenEntriesV2() {
     List<IndexOperation> entries = new ArrayList<>(goldenEntries());
     byte[] context = {0, 1, 2, (byte) 0xff, 'c', 't', 'x'};
-    entries.add(IndexOperation.index("abc-embeddings-m1a2b3", "with-context", "{\"name\":\"x\"}".getBytes(StandardCharsets.UTF_8), context));
     entries.add(
-        IndexOperation.index("other-index", "retried-context", "{}".getBytes(StandardCharsets.UTF_8), new byte[0])
+        IndexOperation.index(
+            "abc-embeddings-m1a2b3",
+            "with-context",
+            "{\"name\":\"x\"}".getBytes(StandardCharsets.UTF_8),
+            context));
+    entries.add(
+        IndexOperation.index(
+                "other-index",
+                "retried-context",
+                "{}".getBytes(StandardCharsets.UTF_8),
+                new byte[0])
             .nextAttempt());
     return entries;
   }
 
   private static BufferedRequestState<IndexOperation> state(List<IndexOperation> entries) {
     return new BufferedRequestState<>(
-        entries.stream().map(e -> new RequestEntryWrapper<>(e, e.sizeInBytes())).collect(Collectors.toList()));
+        entries.stream()
+            .map(e -> new RequestEntryWrapper<>(e, e.sizeInBytes()))
+            .collect(Collectors.toList()));
   }
 
   private byte[] golden(String name) throws IOException {
@@ -78,9 +91,14 @@ class IndexOperationStateSerializerTest {
         .containsExactlyElementsOf(goldenEntriesV2());
     assertThat(restored.getBufferedRequestEntries())
         .extracting(RequestEntryWrapper::getSize)
-        .containsExactlyElementsOf(goldenEntriesV2().stream().map(IndexOperation::sizeInBytes).collect(Collectors.toList()));
-    assertThat(restored.getBufferedRequestEntries().get(2).getRequestEntry().attempt()).isEqualTo(2);
-    assertThat(restored.getBufferedRequestEntries().get(3).getRequestEntry().context()).containsExactly(0, 1, 2, 0xff, 'c', 't', 'x');
+        .containsExactlyElementsOf(
+            goldenEntriesV2().stream()
+                .map(IndexOperation::sizeInBytes)
+                .collect(Collectors.toList()));
+    assertThat(restored.getBufferedRequestEntries().get(2).getRequestEntry().attempt())
+        .isEqualTo(2);
+    assertThat(restored.getBufferedRequestEntries().get(3).getRequestEntry().context())
+        .containsExactly(0, 1, 2, 0xff, 'c', 't', 'x');
     assertThat(restored.getBufferedRequestEntries().get(4).getRequestEntry().context()).isEmpty();
     assertThat(restored.getBufferedRequestEntries().get(0).getRequestEntry().context()).isNull();
     assertThat(serializer.serialize(restored)).isEqualTo(golden);
@@ -103,9 +121,12 @@ class IndexOperationStateSerializerTest {
         .containsExactlyElementsOf(goldenEntries());
     assertThat(restored.getBufferedRequestEntries())
         .extracting(RequestEntryWrapper::getSize)
-        .containsExactlyElementsOf(goldenEntries().stream().map(IndexOperation::sizeInBytes).collect(Collectors.toList()));
-    assertThat(restored.getBufferedRequestEntries().get(2).getRequestEntry().attempt()).isEqualTo(2);
-    assertThat(restored.getBufferedRequestEntries()).allSatisfy(e -> assertThat(e.getRequestEntry().context()).isNull());
+        .containsExactlyElementsOf(
+            goldenEntries().stream().map(IndexOperation::sizeInBytes).collect(Collectors.toList()));
+    assertThat(restored.getBufferedRequestEntries().get(2).getRequestEntry().attempt())
+        .isEqualTo(2);
+    assertThat(restored.getBufferedRequestEntries())
+        .allSatisfy(e -> assertThat(e.getRequestEntry().context()).isNull());
     // What version 2 writes for these entries is version 1's layout plus one "no context" int each.
     assertThat(serializer.serialize(restored)).hasSize(golden.length + 4 * goldenEntries().size());
   }
@@ -114,7 +135,8 @@ class IndexOperationStateSerializerTest {
   void emptyStateRoundTrips() throws IOException {
     IndexOperationStateSerializer serializer = new IndexOperationStateSerializer();
     byte[] bytes = serializer.serialize(state(List.of()));
-    assertThat(serializer.deserialize(serializer.getVersion(), bytes).getBufferedRequestEntries()).isEmpty();
+    assertThat(serializer.deserialize(serializer.getVersion(), bytes).getBufferedRequestEntries())
+        .isEmpty();
   }
 
   @Test

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 class RetryPolicyTest {
 
   private final RetryPolicy policy =
-      new RetryPolicy(5, Duration.ofMillis(100), Duration.ofSeconds(1), RetryPolicy.ExhaustedAction.FAIL);
+      new RetryPolicy(
+          5, Duration.ofMillis(100), Duration.ofSeconds(1), RetryPolicy.ExhaustedAction.FAIL);
 
   @Test
   void backoffDoublesAndIsCapped() {
@@ -38,9 +39,17 @@ class RetryPolicyTest {
 
   @Test
   void rejectsInconsistentSettings() {
-    assertThatThrownBy(() -> new RetryPolicy(0, Duration.ZERO, Duration.ZERO, RetryPolicy.ExhaustedAction.FAIL))
+    assertThatThrownBy(
+            () ->
+                new RetryPolicy(0, Duration.ZERO, Duration.ZERO, RetryPolicy.ExhaustedAction.FAIL))
         .hasMessageContaining("max attempts");
-    assertThatThrownBy(() -> new RetryPolicy(3, Duration.ofSeconds(2), Duration.ofSeconds(1), RetryPolicy.ExhaustedAction.FAIL))
+    assertThatThrownBy(
+            () ->
+                new RetryPolicy(
+                    3,
+                    Duration.ofSeconds(2),
+                    Duration.ofSeconds(1),
+                    RetryPolicy.ExhaustedAction.FAIL))
         .hasMessageContaining("initial backoff");
   }
 }

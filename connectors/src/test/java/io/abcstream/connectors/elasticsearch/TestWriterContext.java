@@ -30,7 +30,8 @@ import org.apache.flink.util.UserCodeClassLoader;
 final class TestWriterContext implements WriterInitContext {
 
   private final MailboxExecutor mailbox =
-      new MailboxExecutorImpl(new TaskMailboxImpl(Thread.currentThread()), 0, StreamTaskActionExecutor.IMMEDIATE);
+      new MailboxExecutorImpl(
+          new TaskMailboxImpl(Thread.currentThread()), 0, StreamTaskActionExecutor.IMMEDIATE);
 
   @Override
   public UserCodeClassLoader getUserCodeClassLoader() {
@@ -101,7 +102,8 @@ final class TestWriterContext implements WriterInitContext {
   }
 
   /** A timer that is never due. */
-  private static final class NeverFiring extends CompletableFuture<Object> implements ScheduledFuture<Object> {
+  private static final class NeverFiring extends CompletableFuture<Object>
+      implements ScheduledFuture<Object> {
     @Override
     public long getDelay(TimeUnit unit) {
       return Long.MAX_VALUE;

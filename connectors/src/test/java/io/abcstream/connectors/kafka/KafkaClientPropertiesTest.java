@@ -12,7 +12,8 @@ class KafkaClientPropertiesTest {
 
   static Stream<Arguments> cases() {
     return Stream.of(
-        Arguments.of("nothing under the prefix", Map.of("job.name", "x"), Map.of(), Map.of(), Map.of()),
+        Arguments.of(
+            "nothing under the prefix", Map.of("job.name", "x"), Map.of(), Map.of(), Map.of()),
         Arguments.of(
             "a plain property",
             Map.of("kafka.properties.security.protocol", "SSL"),
@@ -33,7 +34,13 @@ class KafkaClientPropertiesTest {
             Map.of("ssl.truststore.password", "/run/secrets/pw")),
         Arguments.of(
             "the job's own kafka keys are not client properties",
-            Map.of("kafka.input-topic", "t", "kafka.bootstrap-servers", "h:1", "kafka.properties.acks", "all"),
+            Map.of(
+                "kafka.input-topic",
+                "t",
+                "kafka.bootstrap-servers",
+                "h:1",
+                "kafka.properties.acks",
+                "all"),
             Map.of("acks", "all"),
             Map.of(),
             Map.of()),

@@ -29,7 +29,10 @@ class KafkaRecordSchemasTest {
   void serializerWritesKeyedRecordsThatTheDeserializerReadsBack() throws Exception {
     AvroRecordSerializationSchema<ImageEmbeddingRequest> serializer =
         new AvroRecordSerializationSchema<>(
-            "requests", ImageEmbeddingRequest.class, RecordCodec.Format.AVRO, ImageEmbeddingRequest::getId);
+            "requests",
+            ImageEmbeddingRequest.class,
+            RecordCodec.Format.AVRO,
+            ImageEmbeddingRequest::getId);
     serializer.open(null, null);
     ProducerRecord<byte[], byte[]> written = serializer.serialize(request("r-1"), null, 42L);
 
@@ -37,9 +40,12 @@ class KafkaRecordSchemasTest {
     assertThat(written.timestamp()).isEqualTo(42L);
     assertThat(new String(written.key(), StandardCharsets.UTF_8)).isEqualTo("r-1");
 
-    RequestDeserializationSchema deserializer = new RequestDeserializationSchema(RecordCodec.Format.AVRO);
+    RequestDeserializationSchema deserializer =
+        new RequestDeserializationSchema(RecordCodec.Format.AVRO);
     deserializer.open(null);
-    SourcedRequest read = deserializeOne(deserializer, new ConsumerRecord<>("requests", 3, 7L, written.key(), written.value()));
+    SourcedRequest read =
+        deserializeOne(
+            deserializer, new ConsumerRecord<>("requests", 3, 7L, written.key(), written.value()));
 
     assertThat(read.getRequest()).isEqualTo(request("r-1"));
     assertThat(read.getMalformedReason()).isNull();
@@ -51,11 +57,13 @@ class KafkaRecordSchemasTest {
 
   @Test
   void undecodableValueBecomesAMalformedRequestCarryingItsBytes() throws Exception {
-    RequestDeserializationSchema deserializer = new RequestDeserializationSchema(RecordCodec.Format.JSON);
+    RequestDeserializationSchema deserializer =
+        new RequestDeserializationSchema(RecordCodec.Format.JSON);
     deserializer.open(null);
     byte[] garbage = "{not json".getBytes(StandardCharsets.UTF_8);
 
-    SourcedRequest read = deserializeOne(deserializer, new ConsumerRecord<>("requests", 0, 1L, null, garbage));
+    SourcedRequest read =
+        deserializeOne(deserializer, new ConsumerRecord<>("requests", 0, 1L, null, garbage));
 
     assertThat(read.getRequest()).isNull();
     assertThat(read.getMalformedReason()).startsWith("INVALID_JSON: ");
@@ -63,8 +71,8 @@ class KafkaRecordSchemasTest {
     assertThat(read.getRawKey()).isNull();
   }
 
-  private static SourcedRequest deserializeOne(RequestDeserializationSchema schema, ConsumerRecord<byte[], byte[]> record)
-      throws Exception {
+  private static SourcedRequest deserializeOne(
+      RequestDeserializationSchema schema, ConsumerRecord<byte[], byte[]> record) throws Exception {
     List<SourcedRequest> out = new ArrayList<>();
     schema.deserialize(
         record,

@@ -22,7 +22,8 @@ class KafkaSecretsITCase {
   @TempDir Path secrets;
 
   @Test
-  void secretFromAFileIsResolvedByTheClientAndAbsentFromTheProperties(LocalStack stack) throws Exception {
+  void secretFromAFileIsResolvedByTheClientAndAbsentFromTheProperties(LocalStack stack)
+      throws Exception {
     Files.writeString(secrets.resolve("client-id"), "abc-secret-client-7\n");
     KafkaClientConfig config =
         new KafkaClientConfig(
@@ -39,14 +40,16 @@ class KafkaSecretsITCase {
         new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
       producer.send(new ProducerRecord<>(LocalStack.uniqueName("secrets"), new byte[] {1})).get();
       assertThat(producer.metrics().keySet())
-          .anySatisfy(name -> assertThat(name.tags()).containsEntry("client-id", "abc-secret-client-7"));
+          .anySatisfy(
+              name -> assertThat(name.tags()).containsEntry("client-id", "abc-secret-client-7"));
     }
   }
 
   @Test
   void secretFromTheEnvironmentIsAPlaceholder() {
     KafkaClientConfig config =
-        new KafkaClientConfig("127.0.0.1:1", Map.of(), Map.of("sasl.jaas.config", "KAFKA_JAAS"), Map.of());
+        new KafkaClientConfig(
+            "127.0.0.1:1", Map.of(), Map.of("sasl.jaas.config", "KAFKA_JAAS"), Map.of());
     Properties props = config.toProperties();
     assertThat(props.getProperty("sasl.jaas.config")).isEqualTo("${env:KAFKA_JAAS}");
     assertThat(props.getProperty("config.providers")).isEqualTo("env,directory");

@@ -1,8 +1,8 @@
 package io.abcstream.jobs.cli;
 
+import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import java.nio.file.NoSuchFileException;
 
 /** The {@code abc} command line: one entry point for the stack, the model and the jobs. */
 @Command(
@@ -59,7 +59,8 @@ public final class AbcCommand implements Runnable {
         cause instanceof NoSuchFileException
             ? "no such file: " + cause.getMessage()
             : cause.getClass().getSimpleName() + ": " + cause.getMessage();
-    cli.getErr().println("abc " + cli.getCommandName() + ": " + what + " (ABC_DEBUG=1 for details)");
+    cli.getErr()
+        .println("abc " + cli.getCommandName() + ": " + what + " (ABC_DEBUG=1 for details)");
     return 1;
   }
 

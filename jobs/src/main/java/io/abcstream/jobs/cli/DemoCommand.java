@@ -1,27 +1,32 @@
 package io.abcstream.jobs.cli;
 
+import io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions;
 import io.abcstream.jobs.EmbeddingJob;
 import io.abcstream.jobs.JobEnvironment;
 import io.abcstream.jobs.config.JobOptions;
 import io.abcstream.jobs.demo.DemoImages;
 import io.abcstream.jobs.search.KnnSearch;
 import io.abcstream.model.runtime.Embedder;
+import io.abcstream.operators.batching.BatchingOptions;
 import io.abcstream.schemas.EmbeddingFailure;
 import io.abcstream.schemas.ImageEmbeddingRequest;
 import io.abcstream.schemas.codec.SingleObjectCodec;
-import io.abcstream.operators.batching.BatchingOptions;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -31,11 +36,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions;
-import java.nio.charset.StandardCharsets;
-import java.util.Set;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 
 /** The end-to-end demo: local stack, the job on a MiniCluster, generated requests, a kNN query. */
 @Command(
@@ -52,23 +52,33 @@ final class DemoCommand implements Callable<Integer> {
   static final String TOPIC = "abc-demo-requests";
   static final String DLQ = "abc-demo-dlq";
   static final String INDEX = "abc-demo";
-  static final String[] INSTRUCTIONS = {"what is the shape on the left?", "what colour is the right shape?"};
+  static final String[] INSTRUCTIONS = {
+    "what is the shape on the left?", "what colour is the right shape?"
+  };
 
   @Mixin ModelArgs model;
 
   @Option(names = "--once", description = "exit after printing the hits (the stack keeps running)")
   boolean once;
 
-  @Option(names = "--query", defaultValue = "a red circle", description = "the kNN query text (default '${DEFAULT-VALUE}')")
+  @Option(
+      names = "--query",
+      defaultValue = "a red circle",
+      description = "the kNN query text (default '${DEFAULT-VALUE}')")
   String query;
 
-  @Option(names = "--web-port", defaultValue = "8081", description = "Flink Web UI port (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--web-port",
+      defaultValue = "8081",
+      description = "Flink Web UI port (default ${DEFAULT-VALUE})")
   int webPort;
 
   @Override
   public Integer call() throws Exception {
     System.err.println("== starting the local stack (./abc stack up)");
-    if (ProcessRunner.runForProgress(List.of("bash", RepoLayout.script("dev/stack.sh").toString(), "up")) != 0) {
+    if (ProcessRunner.runForProgress(
+            List.of("bash", RepoLayout.script("dev/stack.sh").toString(), "up"))
+        != 0) {
       System.err.println("abc demo: the local stack did not start; see ./abc stack logs");
       return 1;
     }
@@ -98,15 +108,27 @@ final class DemoCommand implements Callable<Integer> {
       conf.set(RestOptions.PORT, webPort);
 
       createTopics(kafka);
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+      StreamExecutionEnvironment env =
+          StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
       EmbeddingJob.Plan plan = EmbeddingJob.build(env, conf);
       JobClient job = env.executeAsync("abc-demo");
-      System.err.println("== job " + job.getJobID() + " running; Flink Web UI: http://localhost:" + webPort);
-      System.err.println("   index " + plan.index() + " (alias " + plan.alias() + "), model " + plan.modelVersion());
+      System.err.println(
+          "== job " + job.getJobID() + " running; Flink Web UI: http://localhost:" + webPort);
+      System.err.println(
+          "   index "
+              + plan.index()
+              + " (alias "
+              + plan.alias()
+              + "), model "
+              + plan.modelVersion());
 
       int expected = produce(kafka, images);
-      System.err.println("== produced " + (DemoImages.SCENES.length + 2) + " requests (" + expected
-          + " embeddings expected, 1 request meant for the dead-letter topic)");
+      System.err.println(
+          "== produced "
+              + (DemoImages.SCENES.length + 2)
+              + " requests ("
+              + expected
+              + " embeddings expected, 1 request meant for the dead-letter topic)");
 
       try (KnnSearch search = new KnnSearch(es)) {
         long deadline = System.currentTimeMillis() + Duration.ofMinutes(5).toMillis();
@@ -120,7 +142,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         System.err.println("== " + indexed + " documents indexed");
         if (indexed < expected) {
-          System.err.println("abc demo: only " + indexed + " of " + expected + " documents arrived in 5 minutes");
+          System.err.println(
+              "abc demo: only " + indexed + " of " + expected + " documents arrived in 5 minutes");
           job.cancel().get();
           return 1;
         }
@@ -130,24 +153,34 @@ final class DemoCommand implements Callable<Integer> {
         }
         System.out.println("== kNN for \"" + query + "\" over " + plan.alias() + ":");
         for (KnnSearch.Hit hit : search.search(plan.alias(), vector, 5, null)) {
-          System.out.printf("   %.4f  %-32s %-18s %s%n", hit.score(), hit.requestId(), hit.mode(),
+          System.out.printf(
+              "   %.4f  %-32s %-18s %s%n",
+              hit.score(),
+              hit.requestId(),
+              hit.mode(),
               hit.instruction() == null ? "" : hit.instruction());
         }
       }
       printDeadLetters(kafka, start);
-      System.err.println("== try: ./abc search --index " + INDEX + " --text \"a blue square\"; stop the stack with ./abc stack down");
+      System.err.println(
+          "== try: ./abc search --index "
+              + INDEX
+              + " --text \"a blue square\"; stop the stack with ./abc stack down");
       if (once) {
         job.cancel().get();
         return 0;
       }
       System.err.println("== the job keeps running; Ctrl-C to stop it");
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        try {
-          job.cancel().get();
-        } catch (Exception e) {
-          // exiting anyway
-        }
-      }));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      job.cancel().get();
+                    } catch (Exception e) {
+                      // exiting anyway
+                    }
+                  }));
       job.getJobExecutionResult().get();
       return 0;
     }
@@ -172,33 +205,40 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private static int produce(String kafka, DemoImages images) throws Exception {
-    SingleObjectCodec<ImageEmbeddingRequest> codec = SingleObjectCodec.forClass(ImageEmbeddingRequest.class);
+    SingleObjectCodec<ImageEmbeddingRequest> codec =
+        SingleObjectCodec.forClass(ImageEmbeddingRequest.class);
     List<ImageEmbeddingRequest> requests = new ArrayList<>();
     for (DemoImages.Scene scene : DemoImages.SCENES) {
-      requests.add(ImageEmbeddingRequest.newBuilder()
-          .setId("demo-" + scene.name())
-          .setImage(images.url(scene))
-          .setInstructions(List.of(INSTRUCTIONS))
-          .setMetadata(Map.of("scene", scene.name()))
-          .build());
+      requests.add(
+          ImageEmbeddingRequest.newBuilder()
+              .setId("demo-" + scene.name())
+              .setImage(images.url(scene))
+              .setInstructions(List.of(INSTRUCTIONS))
+              .setMetadata(Map.of("scene", scene.name()))
+              .build());
     }
-    requests.add(ImageEmbeddingRequest.newBuilder()
-        .setId("demo-inline-image-only")
-        .setImage(ByteBuffer.wrap(images.png(DemoImages.SCENES[0])))
-        .build());
-    requests.add(ImageEmbeddingRequest.newBuilder()
-        .setId("demo-missing-image")
-        .setImage(images.missingUrl())
-        .setInstructions(List.of("anything?"))
-        .build());
+    requests.add(
+        ImageEmbeddingRequest.newBuilder()
+            .setId("demo-inline-image-only")
+            .setImage(ByteBuffer.wrap(images.png(DemoImages.SCENES[0])))
+            .build());
+    requests.add(
+        ImageEmbeddingRequest.newBuilder()
+            .setId("demo-missing-image")
+            .setImage(images.missingUrl())
+            .setInstructions(List.of("anything?"))
+            .build());
     Properties props = new Properties();
     props.put("bootstrap.servers", kafka);
     props.put("acks", "all");
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
       for (ImageEmbeddingRequest r : requests) {
-        producer.send(new ProducerRecord<>(TOPIC, r.getId().getBytes(StandardCharsets.UTF_8),
-            codec.encode(r))).get();
+        producer
+            .send(
+                new ProducerRecord<>(
+                    TOPIC, r.getId().getBytes(StandardCharsets.UTF_8), codec.encode(r)))
+            .get();
       }
     }
     return DemoImages.SCENES.length * INSTRUCTIONS.length + 1;
@@ -223,7 +263,15 @@ final class DemoCommand implements Callable<Integer> {
           }
           try {
             EmbeddingFailure f = codec.decode(record.value());
-            System.out.println("   " + f.getRequestId() + "  " + f.getStage() + "/" + f.getErrorClass() + "  " + f.getMessage());
+            System.out.println(
+                "   "
+                    + f.getRequestId()
+                    + "  "
+                    + f.getStage()
+                    + "/"
+                    + f.getErrorClass()
+                    + "  "
+                    + f.getMessage());
             any = true;
           } catch (Exception e) {
             System.out.println("   (undecodable dead letter: " + e.getMessage() + ")");

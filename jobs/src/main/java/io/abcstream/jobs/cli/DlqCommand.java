@@ -34,17 +34,27 @@ final class DlqCommand implements Runnable {
 
   /** Options shared by list and replay. */
   static final class Selection {
-    @Option(names = "--bootstrap", defaultValue = "${env:ABC_KAFKA_BOOTSTRAP:-" + JobOptions.DEFAULT_BOOTSTRAP_SERVERS + "}",
+    @Option(
+        names = "--bootstrap",
+        defaultValue = "${env:ABC_KAFKA_BOOTSTRAP:-" + JobOptions.DEFAULT_BOOTSTRAP_SERVERS + "}",
         description = "Kafka bootstrap servers (default ${DEFAULT-VALUE})")
     String bootstrap;
 
-    @Option(names = "--topic", defaultValue = JobOptions.DEFAULT_DLQ_TOPIC, description = "dead-letter topic (default ${DEFAULT-VALUE})")
+    @Option(
+        names = "--topic",
+        defaultValue = JobOptions.DEFAULT_DLQ_TOPIC,
+        description = "dead-letter topic (default ${DEFAULT-VALUE})")
     String topic;
 
-    @Option(names = "--format", defaultValue = "avro", description = "avro or json (default ${DEFAULT-VALUE})")
+    @Option(
+        names = "--format",
+        defaultValue = "avro",
+        description = "avro or json (default ${DEFAULT-VALUE})")
     String format;
 
-    @Option(names = "--class", description = "only this error class (repeatable), e.g. FETCH_FAILED")
+    @Option(
+        names = "--class",
+        description = "only this error class (repeatable), e.g. FETCH_FAILED")
     Set<ErrorClass> classes = new HashSet<>();
 
     @Option(names = "--stage", description = "only this stage (repeatable), e.g. FETCH")
@@ -67,37 +77,62 @@ final class DlqCommand implements Runnable {
     }
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "Print matching failures as JSON lines.")
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "Print matching failures as JSON lines.")
   static final class ListCommand implements Callable<Integer> {
     @Mixin Selection selection;
 
     @Override
     public Integer call() {
       ObjectMapper json = new ObjectMapper();
-      DeadLetterReplayer.Summary summary = selection.replayer().scan(selection.topic, selection.filter(), f -> {
-        ObjectNode line = json.createObjectNode();
-        line.put("request_id", f.getRequestId());
-        line.put("instruction", f.getInstruction());
-        line.put("stage", f.getStage().name());
-        line.put("error_class", f.getErrorClass().name());
-        line.put("message", f.getMessage());
-        line.put("attempts", f.getAttempts());
-        line.put("failed_at", f.getFailedAt().toString());
-        line.put("source", f.getSourceTopic() + "/" + f.getSourcePartition() + "@" + f.getSourceOffset());
-        System.out.println(line);
-      });
-      System.err.println(summary.matched() + " of " + summary.read() + " dead letters matched"
-          + (summary.undecodable() > 0 ? " (" + summary.undecodable() + " undecodable)" : ""));
+      DeadLetterReplayer.Summary summary =
+          selection
+              .replayer()
+              .scan(
+                  selection.topic,
+                  selection.filter(),
+                  f -> {
+                    ObjectNode line = json.createObjectNode();
+                    line.put("request_id", f.getRequestId());
+                    line.put("instruction", f.getInstruction());
+                    line.put("stage", f.getStage().name());
+                    line.put("error_class", f.getErrorClass().name());
+                    line.put("message", f.getMessage());
+                    line.put("attempts", f.getAttempts());
+                    line.put("failed_at", f.getFailedAt().toString());
+                    line.put(
+                        "source",
+                        f.getSourceTopic()
+                            + "/"
+                            + f.getSourcePartition()
+                            + "@"
+                            + f.getSourceOffset());
+                    System.out.println(line);
+                  });
+      System.err.println(
+          summary.matched()
+              + " of "
+              + summary.read()
+              + " dead letters matched"
+              + (summary.undecodable() > 0 ? " (" + summary.undecodable() + " undecodable)" : ""));
       return 0;
     }
   }
 
-  @Command(name = "replay", mixinStandardHelpOptions = true,
-      description = "Re-publish matching failures' original records to the input topic (idempotent: document ids are deterministic).")
+  @Command(
+      name = "replay",
+      mixinStandardHelpOptions = true,
+      description =
+          "Re-publish matching failures' original records to the input topic (idempotent: document ids are deterministic).")
   static final class ReplayCommand implements Callable<Integer> {
     @Mixin Selection selection;
 
-    @Option(names = "--to", defaultValue = JobOptions.DEFAULT_INPUT_TOPIC, description = "input topic (default ${DEFAULT-VALUE})")
+    @Option(
+        names = "--to",
+        defaultValue = JobOptions.DEFAULT_INPUT_TOPIC,
+        description = "input topic (default ${DEFAULT-VALUE})")
     String inputTopic;
 
     @Option(names = "--dry-run", description = "count what would be replayed, publish nothing")
@@ -107,9 +142,16 @@ final class DlqCommand implements Runnable {
     public Integer call() {
       DeadLetterReplayer.Summary s =
           selection.replayer().replay(selection.topic, inputTopic, selection.filter(), dryRun);
-      System.out.println((dryRun ? "would replay " : "replayed ") + s.replayed() + " of " + s.matched()
-          + " matching dead letters (" + s.read() + " read; " + s.skipped()
-          + " skipped: undecodable originals or no original value)");
+      System.out.println(
+          (dryRun ? "would replay " : "replayed ")
+              + s.replayed()
+              + " of "
+              + s.matched()
+              + " matching dead letters ("
+              + s.read()
+              + " read; "
+              + s.skipped()
+              + " skipped: undecodable originals or no original value)");
       return 0;
     }
   }

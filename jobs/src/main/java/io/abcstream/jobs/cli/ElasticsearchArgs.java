@@ -26,25 +26,45 @@ final class ElasticsearchArgs {
       split = ",",
       description =
           "Elasticsearch node URL(s), comma-separated (default: elasticsearch.hosts of --config,"
-              + " else $ABC_ES_URL, else " + DEFAULT_URL + ")")
+              + " else $ABC_ES_URL, else "
+              + DEFAULT_URL
+              + ")")
   List<String> hosts;
 
-  @Option(names = "--es-user", paramLabel = "NAME", description = "basic-auth user (with --es-password-env or --es-password-file)")
+  @Option(
+      names = "--es-user",
+      paramLabel = "NAME",
+      description = "basic-auth user (with --es-password-env or --es-password-file)")
   String username;
 
-  @Option(names = "--es-password-env", paramLabel = "VAR", description = "environment variable holding the password")
+  @Option(
+      names = "--es-password-env",
+      paramLabel = "VAR",
+      description = "environment variable holding the password")
   String passwordEnv;
 
-  @Option(names = "--es-password-file", paramLabel = "FILE", description = "file holding the password")
+  @Option(
+      names = "--es-password-file",
+      paramLabel = "FILE",
+      description = "file holding the password")
   String passwordFile;
 
-  @Option(names = "--es-api-key-env", paramLabel = "VAR", description = "environment variable holding an encoded API key")
+  @Option(
+      names = "--es-api-key-env",
+      paramLabel = "VAR",
+      description = "environment variable holding an encoded API key")
   String apiKeyEnv;
 
-  @Option(names = "--es-api-key-file", paramLabel = "FILE", description = "file holding an encoded API key")
+  @Option(
+      names = "--es-api-key-file",
+      paramLabel = "FILE",
+      description = "file holding an encoded API key")
   String apiKeyFile;
 
-  @Option(names = "--es-ca", paramLabel = "PEM", description = "CA certificate(s) to trust, e.g. http_ca.crt")
+  @Option(
+      names = "--es-ca",
+      paramLabel = "PEM",
+      description = "CA certificate(s) to trust, e.g. http_ca.crt")
   String caPem;
 
   /** The job's configuration with the flags applied as the job's own keys. */
@@ -54,7 +74,9 @@ final class ElasticsearchArgs {
       conf.set(ElasticsearchSinkOptions.HOSTS, hosts);
     } else if (!conf.contains(ElasticsearchSinkOptions.HOSTS)) {
       String env = System.getenv("ABC_ES_URL");
-      conf.set(ElasticsearchSinkOptions.HOSTS, List.of(env == null || env.isBlank() ? DEFAULT_URL : env));
+      conf.set(
+          ElasticsearchSinkOptions.HOSTS,
+          List.of(env == null || env.isBlank() ? DEFAULT_URL : env));
     }
     setIfGiven(conf, ElasticsearchSinkOptions.USERNAME, username);
     setIfGiven(conf, ElasticsearchSinkOptions.PASSWORD_ENV, passwordEnv);

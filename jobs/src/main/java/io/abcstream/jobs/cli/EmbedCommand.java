@@ -46,7 +46,9 @@ final class EmbedCommand implements Callable<Integer> {
   @ArgGroup(exclusive = true, multiplicity = "1")
   Input input;
 
-  @Option(names = "--instruction", description = "instruction (repeatable): one vector each, in order")
+  @Option(
+      names = "--instruction",
+      description = "instruction (repeatable): one vector each, in order")
   List<String> instructions = new ArrayList<>();
 
   @Mixin ModelArgs model;
@@ -96,16 +98,21 @@ final class EmbedCommand implements Callable<Integer> {
   /** A local file or an http(s) URL; the CLI is the user's own tool, so no SSRF policy applies. */
   static byte[] readImage(String image) throws Exception {
     if (image.startsWith("http://") || image.startsWith("https://")) {
-      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-          .followRedirects(HttpClient.Redirect.NORMAL).build();
+      HttpClient http =
+          HttpClient.newBuilder()
+              .connectTimeout(Duration.ofSeconds(10))
+              .followRedirects(HttpClient.Redirect.NORMAL)
+              .build();
       HttpResponse<InputStream> response =
-          http.send(HttpRequest.newBuilder(URI.create(image)).timeout(Duration.ofSeconds(60)).build(),
+          http.send(
+              HttpRequest.newBuilder(URI.create(image)).timeout(Duration.ofSeconds(60)).build(),
               HttpResponse.BodyHandlers.ofInputStream());
       if (response.statusCode() != 200) {
         throw new IllegalArgumentException(image + ": HTTP " + response.statusCode());
       }
       try (InputStream in = response.body()) {
-        // One byte past the decoder's limit, so an oversized body is reported as too large, not as truncated.
+        // One byte past the decoder's limit, so an oversized body is reported as too large, not as
+        // truncated.
         return in.readNBytes((int) ImageDecoder.DEFAULT_MAX_BYTES + 1);
       }
     }

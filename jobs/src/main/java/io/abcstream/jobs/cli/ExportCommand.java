@@ -23,26 +23,39 @@ final class ExportCommand implements Callable<Integer> {
   @Option(names = "--base", required = true, description = "Qwen2-VL snapshot folder")
   Path base;
 
-  @Option(names = "--pretrain-adapter", required = true, description = "ABC pretrain PEFT adapter folder")
+  @Option(
+      names = "--pretrain-adapter",
+      required = true,
+      description = "ABC pretrain PEFT adapter folder")
   Path pretrainAdapter;
 
-  @Option(names = "--instruct-adapter", required = true, description = "ABC instruct PEFT adapter folder")
+  @Option(
+      names = "--instruct-adapter",
+      required = true,
+      description = "ABC instruct PEFT adapter folder")
   Path instructAdapter;
 
   @Option(names = "--out", required = true, description = "bundle folder to write")
   Path out;
 
-  @Option(names = "--dtype", defaultValue = "fp32", description = "fp32 (CPU) or bf16 (GPU); default ${DEFAULT-VALUE}")
+  @Option(
+      names = "--dtype",
+      defaultValue = "fp32",
+      description = "fp32 (CPU) or bf16 (GPU); default ${DEFAULT-VALUE}")
   String dtype;
 
-  @Option(names = "--positions", defaultValue = "sequential",
+  @Option(
+      names = "--positions",
+      defaultValue = "sequential",
       description = "sequential (the reference's steady state) or mrope; default ${DEFAULT-VALUE}")
   String positions;
 
   @Option(names = "--tokenizer", description = "tokenizer.json, when the base snapshot has none")
   Path tokenizer;
 
-  @Option(names = "--python", defaultValue = "${env:ABC_PYTHON:-/usr/bin/python3}",
+  @Option(
+      names = "--python",
+      defaultValue = "${env:ABC_PYTHON:-/usr/bin/python3}",
       description = "interpreter with torch (default ${DEFAULT-VALUE})")
   String python;
 
@@ -50,7 +63,9 @@ final class ExportCommand implements Callable<Integer> {
   public Integer call() {
     if (!Files.isExecutable(Paths.get(python))) {
       System.err.println(
-          "abc export: " + python + " not found; install Debian's python3-torch (apt-get install"
+          "abc export: "
+              + python
+              + " not found; install Debian's python3-torch (apt-get install"
               + " python3-torch python3-numpy) or pass --python");
       return 2;
     }

@@ -23,7 +23,8 @@ final class ProcessRunner {
   }
 
   private static int run(List<String> command, boolean outputToStderr) {
-    ProcessBuilder pb = new ProcessBuilder(command).inheritIO().directory(RepoLayout.root().toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command).inheritIO().directory(RepoLayout.root().toFile());
     if (outputToStderr) {
       pb.redirectOutput(ProcessBuilder.Redirect.PIPE);
     }

@@ -37,7 +37,9 @@ final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--image", required = true, description = "local file (sent inline) or image URI")
   String image;
 
-  @Option(names = "--instruction", description = "instruction (repeatable); none = one image-only embedding")
+  @Option(
+      names = "--instruction",
+      description = "instruction (repeatable); none = one image-only embedding")
   List<String> instructions = new ArrayList<>();
 
   @Option(names = "--id", description = "request id (default: a random UUID); the idempotency key")
@@ -46,13 +48,21 @@ final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--meta", description = "metadata key=value (repeatable)")
   Map<String, String> metadata = new HashMap<>();
 
-  @Option(names = "--topic", defaultValue = JobOptions.DEFAULT_INPUT_TOPIC, description = "input topic (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--topic",
+      defaultValue = JobOptions.DEFAULT_INPUT_TOPIC,
+      description = "input topic (default ${DEFAULT-VALUE})")
   String topic;
 
-  @Option(names = "--format", defaultValue = "avro", description = "avro or json (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--format",
+      defaultValue = "avro",
+      description = "avro or json (default ${DEFAULT-VALUE})")
   String format;
 
-  @Option(names = "--bootstrap", defaultValue = "${env:ABC_KAFKA_BOOTSTRAP:-" + JobOptions.DEFAULT_BOOTSTRAP_SERVERS + "}",
+  @Option(
+      names = "--bootstrap",
+      defaultValue = "${env:ABC_KAFKA_BOOTSTRAP:-" + JobOptions.DEFAULT_BOOTSTRAP_SERVERS + "}",
       description = "Kafka bootstrap servers (default ${DEFAULT-VALUE})")
   String bootstrap;
 
@@ -73,16 +83,32 @@ final class ProduceCommand implements Callable<Integer> {
             .setMetadata(metadata)
             .setEventTime(Instant.now())
             .build();
-    byte[] value = RecordCodec.of(RecordCodec.Format.parse(format), ImageEmbeddingRequest.class).encode(request);
+    byte[] value =
+        RecordCodec.of(RecordCodec.Format.parse(format), ImageEmbeddingRequest.class)
+            .encode(request);
     Properties props = new Properties();
     props.put("bootstrap.servers", bootstrap);
     props.put("acks", "all");
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
       RecordMetadata sent =
-          producer.send(new ProducerRecord<>(topic, request.getId().getBytes(StandardCharsets.UTF_8), value)).get();
-      System.out.println("sent " + request.getId() + " to " + sent.topic() + "/" + sent.partition() + "@" + sent.offset()
-          + " (" + (instructions.isEmpty() ? "image-only" : instructions.size() + " instructions") + ")");
+          producer
+              .send(
+                  new ProducerRecord<>(
+                      topic, request.getId().getBytes(StandardCharsets.UTF_8), value))
+              .get();
+      System.out.println(
+          "sent "
+              + request.getId()
+              + " to "
+              + sent.topic()
+              + "/"
+              + sent.partition()
+              + "@"
+              + sent.offset()
+              + " ("
+              + (instructions.isEmpty() ? "image-only" : instructions.size() + " instructions")
+              + ")");
     }
     return 0;
   }

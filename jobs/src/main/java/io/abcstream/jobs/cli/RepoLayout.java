@@ -23,7 +23,9 @@ final class RepoLayout {
       }
     }
     throw new IllegalStateException(
-        "cannot find the abc-stream repository (no dev/stack.sh above " + dir + "); run ./abc from it");
+        "cannot find the abc-stream repository (no dev/stack.sh above "
+            + dir
+            + "); run ./abc from it");
   }
 
   /** The committed tiny bundle, with its tokenizer fetched if missing. */
@@ -33,9 +35,12 @@ final class RepoLayout {
       int rc =
           ProcessRunner.runForProgress(
               List.of(
-                  "bash", script("dev/fetch-tokenizer.sh").toString(), bundle.resolve("tokenizer.json").toString()));
+                  "bash",
+                  script("dev/fetch-tokenizer.sh").toString(),
+                  bundle.resolve("tokenizer.json").toString()));
       if (rc != 0) {
-        throw new IllegalStateException("could not fetch the tokenizer for " + bundle + " (dev/fetch-tokenizer.sh)");
+        throw new IllegalStateException(
+            "could not fetch the tokenizer for " + bundle + " (dev/fetch-tokenizer.sh)");
       }
     }
     return bundle;
@@ -44,7 +49,8 @@ final class RepoLayout {
   static Path script(String relative) {
     Path path = root().resolve(relative);
     if (!Files.isRegularFile(path)) {
-      throw new IllegalStateException("missing " + path + ": is this a complete abc-stream checkout?");
+      throw new IllegalStateException(
+          "missing " + path + ": is this a complete abc-stream checkout?");
     }
     return path;
   }

@@ -32,7 +32,10 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--jobmanager", description = "host:port of a Flink JobManager's REST endpoint")
   String jobManager;
 
-  @Option(names = "--web-port", defaultValue = "8081", description = "local Web UI port (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--web-port",
+      defaultValue = "8081",
+      description = "local Web UI port (default ${DEFAULT-VALUE})")
   int webPort;
 
   @Override
@@ -48,18 +51,30 @@ final class RunCommand implements Callable<Integer> {
       }
       Path jar = RepoLayout.root().resolve("jobs/target/abc-jobs-job.jar");
       if (!Files.exists(jar)) {
-        System.err.println("abc run: " + jar + " is missing; build it with: mvn -B -Pjob-jar -DskipTests -pl jobs -am package");
+        System.err.println(
+            "abc run: "
+                + jar
+                + " is missing; build it with: mvn -B -Pjob-jar -DskipTests -pl jobs -am package");
         return 2;
       }
-      env = StreamExecutionEnvironment.createRemoteEnvironment(
-          hostPort[0], Integer.parseInt(hostPort[1]), conf, jar.toString());
+      env =
+          StreamExecutionEnvironment.createRemoteEnvironment(
+              hostPort[0], Integer.parseInt(hostPort[1]), conf, jar.toString());
     } else {
       conf.set(RestOptions.PORT, webPort);
       env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
     }
     EmbeddingJob.Plan plan = EmbeddingJob.build(env, conf);
-    System.err.println("abc run: indexing into " + plan.index() + " (alias " + plan.alias() + "), model "
-        + plan.modelVersion() + ", " + plan.dims() + " dims");
+    System.err.println(
+        "abc run: indexing into "
+            + plan.index()
+            + " (alias "
+            + plan.alias()
+            + "), model "
+            + plan.modelVersion()
+            + ", "
+            + plan.dims()
+            + " dims");
     if (jobManager == null) {
       System.err.println("abc run: Flink Web UI at http://localhost:" + webPort);
     }
@@ -76,7 +91,10 @@ final class RunCommand implements Callable<Integer> {
         bundle = inRepo;
       }
     }
-    if (bundle.toAbsolutePath().normalize().equals(RepoLayout.root().resolve("bundles/tiny").normalize())) {
+    if (bundle
+        .toAbsolutePath()
+        .normalize()
+        .equals(RepoLayout.root().resolve("bundles/tiny").normalize())) {
       bundle = RepoLayout.tinyBundle();
     }
     conf.set(BatchingOptions.BUNDLE, bundle.toAbsolutePath().toString());

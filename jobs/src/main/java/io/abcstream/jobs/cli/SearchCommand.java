@@ -26,12 +26,16 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--text", required = true, description = "the query text")
   String text;
 
-  @Option(names = {"-k", "--k"}, defaultValue = "5", description = "hits to return (default ${DEFAULT-VALUE})")
+  @Option(
+      names = {"-k", "--k"},
+      defaultValue = "5",
+      description = "hits to return (default ${DEFAULT-VALUE})")
   int k;
 
   @Option(
       names = "--index",
-      description = "index or alias (default: elasticsearch.index.prefix of the config, i.e. the job's alias; the demo uses abc-demo)")
+      description =
+          "index or alias (default: elasticsearch.index.prefix of the config, i.e. the job's alias; the demo uses abc-demo)")
   String index;
 
   @Option(names = "--mode", description = "only documents of this mode: image+instruction or image")
@@ -61,7 +65,8 @@ final class SearchCommand implements Callable<Integer> {
         System.out.println(json.writeValueAsString(hit));
       }
       if (hits.isEmpty()) {
-        System.err.println("no hits in " + target + " (is anything indexed? try ./abc demo --once)");
+        System.err.println(
+            "no hits in " + target + " (is anything indexed? try ./abc demo --once)");
       }
     }
     return 0;

@@ -29,7 +29,10 @@ final class StackCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "one of: ${COMPLETION-CANDIDATES}")
   Action action;
 
-  @Parameters(index = "1..*", arity = "0..*", description = "extra arguments (logs: kafka|es, -f, -n N)")
+  @Parameters(
+      index = "1..*",
+      arity = "0..*",
+      description = "extra arguments (logs: kafka|es, -f, -n N)")
   List<String> rest = new ArrayList<>();
 
   @Override

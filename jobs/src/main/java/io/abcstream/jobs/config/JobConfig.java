@@ -52,13 +52,15 @@ public final class JobConfig {
     if (node.isObject()) {
       for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
-        flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), e.getValue(), out, source);
+        flatten(
+            prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), e.getValue(), out, source);
       }
     } else if (node.isArray()) {
       StringBuilder joined = new StringBuilder();
       for (JsonNode item : node) {
         if (!item.isValueNode()) {
-          throw new IllegalArgumentException(source + ": " + prefix + " must be a list of plain values");
+          throw new IllegalArgumentException(
+              source + ": " + prefix + " must be a list of plain values");
         }
         if (joined.length() > 0) {
           joined.append(';');

@@ -7,8 +7,8 @@ import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine.Option;
 
 /**
- * The job configuration on a command line, the same for {@code abc run}, {@code abc search} and
- * the job jar's main: {@code --config job.yaml} and any number of {@code -D key=value} overrides
+ * The job configuration on a command line, the same for {@code abc run}, {@code abc search} and the
+ * job jar's main: {@code --config job.yaml} and any number of {@code -D key=value} overrides
  * ({@code -Dkey=value} works too).
  */
 public final class JobConfigArgs {

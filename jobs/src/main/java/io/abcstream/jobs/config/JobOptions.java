@@ -5,9 +5,9 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
 /**
- * The embedding job's own settings (Kafka topics, request validation). The model and batching,
- * the embedding operator, fetching and the Elasticsearch sink and index have theirs in
- * BatchingOptions, EmbeddingOptions, FetchOptions and ElasticsearchSinkOptions; any Flink option
+ * The embedding job's own settings (Kafka topics, request validation). The model and batching, the
+ * embedding operator, fetching and the Elasticsearch sink and index have theirs in BatchingOptions,
+ * EmbeddingOptions, FetchOptions and ElasticsearchSinkOptions; any Flink option
  * (execution.checkpointing.*, restart-strategy.*, parallelism.default...) may sit in the same file.
  */
 public final class JobOptions {
@@ -20,41 +20,64 @@ public final class JobOptions {
   public static final String DEFAULT_DLQ_TOPIC = "image-requests-dlq";
 
   public static final ConfigOption<String> JOB_NAME =
-      ConfigOptions.key("job.name").stringType().defaultValue("abc-embedding")
+      ConfigOptions.key("job.name")
+          .stringType()
+          .defaultValue("abc-embedding")
           .withDescription("Flink job name.");
 
   // ---- Kafka
   public static final ConfigOption<String> KAFKA_BOOTSTRAP =
-      ConfigOptions.key("kafka.bootstrap-servers").stringType().defaultValue(DEFAULT_BOOTSTRAP_SERVERS)
+      ConfigOptions.key("kafka.bootstrap-servers")
+          .stringType()
+          .defaultValue(DEFAULT_BOOTSTRAP_SERVERS)
           .withDescription("Kafka bootstrap servers (host:port,...).");
   public static final ConfigOption<String> INPUT_TOPIC =
-      ConfigOptions.key("kafka.input-topic").stringType().defaultValue(DEFAULT_INPUT_TOPIC)
+      ConfigOptions.key("kafka.input-topic")
+          .stringType()
+          .defaultValue(DEFAULT_INPUT_TOPIC)
           .withDescription("Topic of ImageEmbeddingRequest records.");
   public static final ConfigOption<String> INPUT_FORMAT =
-      ConfigOptions.key("kafka.input-format").stringType().defaultValue("avro")
+      ConfigOptions.key("kafka.input-format")
+          .stringType()
+          .defaultValue("avro")
           .withDescription("avro (single-object encoding) or json.");
   public static final ConfigOption<String> GROUP_ID =
-      ConfigOptions.key("kafka.group-id").stringType().defaultValue("abc-embedding")
+      ConfigOptions.key("kafka.group-id")
+          .stringType()
+          .defaultValue("abc-embedding")
           .withDescription("Consumer group; offsets are committed on checkpoints.");
   public static final ConfigOption<String> STARTING_OFFSETS =
-      ConfigOptions.key("kafka.starting-offsets").stringType().defaultValue("committed")
-          .withDescription("committed (falling back to earliest), earliest, latest, or timestamp:<epoch-millis>.");
+      ConfigOptions.key("kafka.starting-offsets")
+          .stringType()
+          .defaultValue("committed")
+          .withDescription(
+              "committed (falling back to earliest), earliest, latest, or timestamp:<epoch-millis>.");
   public static final ConfigOption<Boolean> BOUNDED =
-      ConfigOptions.key("kafka.bounded").booleanType().defaultValue(false)
+      ConfigOptions.key("kafka.bounded")
+          .booleanType()
+          .defaultValue(false)
           .withDescription("Stop at the offsets that are latest at start-up (backfills).");
   public static final ConfigOption<String> DLQ_TOPIC =
-      ConfigOptions.key("kafka.dlq-topic").stringType().defaultValue(DEFAULT_DLQ_TOPIC)
+      ConfigOptions.key("kafka.dlq-topic")
+          .stringType()
+          .defaultValue(DEFAULT_DLQ_TOPIC)
           .withDescription("Topic of EmbeddingFailure records.");
   public static final ConfigOption<String> VECTOR_TOPIC =
-      ConfigOptions.key("kafka.vector-topic").stringType().noDefaultValue()
+      ConfigOptions.key("kafka.vector-topic")
+          .stringType()
+          .noDefaultValue()
           .withDescription("Optional topic of ImageEmbedding records; unset = none.");
   public static final ConfigOption<String> OUTPUT_FORMAT =
-      ConfigOptions.key("kafka.output-format").stringType().defaultValue("avro")
+      ConfigOptions.key("kafka.output-format")
+          .stringType()
+          .defaultValue("avro")
           .withDescription("Format of DLQ and vector records: avro or json.");
 
   // ---- Request validation (the model and batching settings are in BatchingOptions, the
   // embedding operator's in EmbeddingOptions)
   public static final ConfigOption<Integer> MAX_INSTRUCTIONS =
-      ConfigOptions.key("embed.max-instructions").intType().defaultValue(RequestValidator.DEFAULT_MAX_INSTRUCTIONS)
+      ConfigOptions.key("embed.max-instructions")
+          .intType()
+          .defaultValue(RequestValidator.DEFAULT_MAX_INSTRUCTIONS)
           .withDescription("Most instructions per request.");
 }

@@ -85,7 +85,8 @@ public final class DemoImages implements AutoCloseable {
     switch (shape) {
       case "circle" -> g.fillOval(cx - 70, cy - 70, 140, 140);
       case "square" -> g.fillRect(cx - 65, cy - 65, 130, 130);
-      default -> g.fillPolygon(new int[] {cx, cx - 75, cx + 75}, new int[] {cy - 70, cy + 65, cy + 65}, 3);
+      default ->
+          g.fillPolygon(new int[] {cx, cx - 75, cx + 75}, new int[] {cy - 70, cy + 65, cy + 65}, 3);
     }
   }
 

@@ -23,7 +23,8 @@ public record DeadLetterFilter(
   public boolean matches(EmbeddingFailure f) {
     return (classes.isEmpty() || classes.contains(f.getErrorClass()))
         && (stages.isEmpty() || stages.contains(f.getStage()))
-        && (requestIds.isEmpty() || (f.getRequestId() != null && requestIds.contains(f.getRequestId())))
+        && (requestIds.isEmpty()
+            || (f.getRequestId() != null && requestIds.contains(f.getRequestId())))
         && (since == null || !f.getFailedAt().isBefore(since));
   }
 

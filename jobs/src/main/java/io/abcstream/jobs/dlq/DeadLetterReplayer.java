@@ -40,23 +40,26 @@ public final class DeadLetterReplayer {
   /** Calls {@code sink} for each matching failure. */
   public Summary scan(String dlqTopic, DeadLetterFilter filter, Consumer<EmbeddingFailure> sink) {
     int[] counts = new int[4];
-    read(dlqTopic, record -> {
-      counts[0]++;
-      try {
-        EmbeddingFailure f = codec.decode(record.value());
-        if (filter.matches(f)) {
-          counts[1]++;
-          sink.accept(f);
-        }
-      } catch (CodecException e) {
-        counts[3]++;
-      }
-    });
+    read(
+        dlqTopic,
+        record -> {
+          counts[0]++;
+          try {
+            EmbeddingFailure f = codec.decode(record.value());
+            if (filter.matches(f)) {
+              counts[1]++;
+              sink.accept(f);
+            }
+          } catch (CodecException e) {
+            counts[3]++;
+          }
+        });
     return new Summary(counts[0], counts[1], 0, 0, counts[3]);
   }
 
   /** Re-publishes the matching, replayable failures' original records to {@code inputTopic}. */
-  public Summary replay(String dlqTopic, String inputTopic, DeadLetterFilter filter, boolean dryRun) {
+  public Summary replay(
+      String dlqTopic, String inputTopic, DeadLetterFilter filter, boolean dryRun) {
     List<EmbeddingFailure> chosen = new ArrayList<>();
     Summary scanned = scan(dlqTopic, filter, chosen::add);
     int replayed = 0;
@@ -66,14 +69,18 @@ public final class DeadLetterReplayer {
     props.put("acks", "all");
     props.put("enable.idempotence", "true");
     try (KafkaProducer<byte[], byte[]> producer =
-        dryRun ? null : new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+        dryRun
+            ? null
+            : new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
       for (EmbeddingFailure f : chosen) {
         if (!DeadLetterFilter.replayable(f)) {
           skipped++;
           continue;
         }
         if (!dryRun) {
-          producer.send(new ProducerRecord<>(inputTopic, bytes(f.getOriginalKey()), bytes(f.getOriginalValue())));
+          producer.send(
+              new ProducerRecord<>(
+                  inputTopic, bytes(f.getOriginalKey()), bytes(f.getOriginalValue())));
         }
         replayed++;
       }
@@ -91,7 +98,8 @@ public final class DeadLetterReplayer {
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = new ArrayList<>();
-      consumer.partitionsFor(topic, Duration.ofSeconds(30))
+      consumer
+          .partitionsFor(topic, Duration.ofSeconds(30))
           .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);

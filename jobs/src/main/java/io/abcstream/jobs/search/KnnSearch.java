@@ -8,8 +8,8 @@ import co.elastic.clients.json.jackson.JacksonJsonpMapper;
 import co.elastic.clients.transport.rest_client.RestClientTransport;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.abcstream.operators.document.EmbeddingDocument;
 import io.abcstream.connectors.elasticsearch.ElasticsearchConnectionConfig;
+import io.abcstream.operators.document.EmbeddingDocument;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +35,8 @@ public final class KnnSearch implements AutoCloseable {
 
   /** Connects as the job's sink does: hosts, auth by reference, TLS. */
   public KnnSearch(ElasticsearchConnectionConfig connection) {
-    this.transport = new RestClientTransport(connection.createRestClient(), new JacksonJsonpMapper());
+    this.transport =
+        new RestClientTransport(connection.createRestClient(), new JacksonJsonpMapper());
     this.client = new ElasticsearchClient(transport);
   }
 
@@ -50,9 +51,13 @@ public final class KnnSearch implements AutoCloseable {
                 s.index(index)
                     .knn(
                         kn -> {
-                          kn.field(EmbeddingDocument.EMBEDDING).queryVector(query).k(k).numCandidates(Math.max(100, 10 * k));
+                          kn.field(EmbeddingDocument.EMBEDDING)
+                              .queryVector(query)
+                              .k(k)
+                              .numCandidates(Math.max(100, 10 * k));
                           if (mode != null) {
-                            kn.filter(f -> f.term(t -> t.field(EmbeddingDocument.MODE).value(mode)));
+                            kn.filter(
+                                f -> f.term(t -> t.field(EmbeddingDocument.MODE).value(mode)));
                           }
                           return kn;
                         })
@@ -77,12 +82,24 @@ public final class KnnSearch implements AutoCloseable {
   public long countSince(String index, long epochMillis) throws IOException {
     client.indices().refresh(r -> r.index(index));
     return client
-        .count(c -> c.index(index).query(q -> q.range(r -> r.untyped(u -> u.field(EmbeddingDocument.INDEXED_AT).gte(JsonData.of(epochMillis))))))
+        .count(
+            c ->
+                c.index(index)
+                    .query(
+                        q ->
+                            q.range(
+                                r ->
+                                    r.untyped(
+                                        u ->
+                                            u.field(EmbeddingDocument.INDEXED_AT)
+                                                .gte(JsonData.of(epochMillis))))))
         .count();
   }
 
   private static String text(ObjectNode doc, String field) {
-    return doc == null || doc.get(field) == null || doc.get(field).isNull() ? null : doc.get(field).asText();
+    return doc == null || doc.get(field) == null || doc.get(field).isNull()
+        ? null
+        : doc.get(field).asText();
   }
 
   @Override

@@ -3,18 +3,18 @@ package io.abcstream.jobs.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.util.List;
-import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import com.sun.net.httpserver.HttpServer;
 import io.abcstream.jobs.config.JobOptions;
 import io.abcstream.model.image.ImageDecoder;
 import io.abcstream.model.image.ImageException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.InetSocketAddress;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 class AbcCommandTest {
 
@@ -28,11 +28,13 @@ class AbcCommandTest {
 
     assertThat(code).isZero();
     // Every command the README documents, each on its own line of the command list.
-    for (String command : List.of("demo", "run", "embed", "search", "export", "produce", "dlq", "stack")) {
+    for (String command :
+        List.of("demo", "run", "embed", "search", "export", "produce", "dlq", "stack")) {
       assertThat(out.toString()).containsPattern("(?m)^\\s+" + command + "\\s");
     }
     assertThat(cli.getSubcommands().keySet())
-        .containsExactlyInAnyOrder("demo", "run", "embed", "search", "export", "produce", "dlq", "stack", "help");
+        .containsExactlyInAnyOrder(
+            "demo", "run", "embed", "search", "export", "produce", "dlq", "stack", "help");
   }
 
   @Test
@@ -53,7 +55,8 @@ class AbcCommandTest {
     CommandLine cli = AbcCommand.newCommandLine();
     cli.setErr(new PrintWriter(err));
 
-    int code = cli.execute("embed", "--bundle", "/nonexistent-bundle", "--image", "/nonexistent.png");
+    int code =
+        cli.execute("embed", "--bundle", "/nonexistent-bundle", "--image", "/nonexistent.png");
 
     assertThat(code).isEqualTo(1);
     assertThat(err.toString())
@@ -64,22 +67,24 @@ class AbcCommandTest {
   @Test
   void anImageUrlOverTheByteLimitIsReadPastItSoTheDecoderSaysTooLarge() throws Exception {
     long limit = ImageDecoder.DEFAULT_MAX_BYTES;
-    HttpServer server =
-        HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/big.jpg", exchange -> {
-      exchange.sendResponseHeaders(200, 0);
-      byte[] chunk = new byte[1 << 20];
-      try (OutputStream body = exchange.getResponseBody()) {
-        for (long sent = 0; sent <= limit; sent += chunk.length) {
-          body.write(chunk);
-        }
-      } catch (IOException e) {
-        // the client stopped reading: expected
-      }
-    });
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/big.jpg",
+        exchange -> {
+          exchange.sendResponseHeaders(200, 0);
+          byte[] chunk = new byte[1 << 20];
+          try (OutputStream body = exchange.getResponseBody()) {
+            for (long sent = 0; sent <= limit; sent += chunk.length) {
+              body.write(chunk);
+            }
+          } catch (IOException e) {
+            // the client stopped reading: expected
+          }
+        });
     server.start();
     try {
-      byte[] read = EmbedCommand.readImage("http://127.0.0.1:" + server.getAddress().getPort() + "/big.jpg");
+      byte[] read =
+          EmbedCommand.readImage("http://127.0.0.1:" + server.getAddress().getPort() + "/big.jpg");
       assertThat((long) read.length).isEqualTo(limit + 1);
       assertThatThrownBy(() -> ImageDecoder.defaults().decode(read))
           .isInstanceOf(ImageException.class)

@@ -52,7 +52,9 @@ class CommandLineContractTest {
       CommandLine command = cli.getSubcommands().get(name);
       assertThat(command.getMixins()).as(name).containsKey("model");
       assertThat(command.getCommandSpec().findOption("--bundle")).as(name).isNotNull();
-      assertThat(command.getCommandSpec().findOption("--device").defaultValue()).as(name).isEqualTo("cpu");
+      assertThat(command.getCommandSpec().findOption("--device").defaultValue())
+          .as(name)
+          .isEqualTo("cpu");
     }
   }
 
@@ -66,11 +68,13 @@ class CommandLineContractTest {
 
   private static Map<String, String> elasticsearchKeys(Configuration conf) {
     Map<String, String> keys = new TreeMap<>();
-    conf.toMap().forEach((k, v) -> {
-      if (k.startsWith("elasticsearch.")) {
-        keys.put(k, v);
-      }
-    });
+    conf.toMap()
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith("elasticsearch.")) {
+                keys.put(k, v);
+              }
+            });
     return keys;
   }
 
@@ -94,7 +98,8 @@ class CommandLineContractTest {
                 "elasticsearch.tls.ca.path", ca.toString()));
 
     Configuration fromFlags = search.elasticsearch.configuration();
-    assertThat(fromFlags.get(ElasticsearchSinkOptions.HOSTS)).containsExactly("https://es-0:9200", "https://es-1:9200");
+    assertThat(fromFlags.get(ElasticsearchSinkOptions.HOSTS))
+        .containsExactly("https://es-0:9200", "https://es-1:9200");
     assertThat(search.elasticsearch.connection().toString())
         .isEqualTo(ElasticsearchConnectionConfig.fromConfiguration(job).toString());
   }
@@ -118,8 +123,7 @@ class CommandLineContractTest {
             "  input-topic: ignored-by-search",
             ""));
     List<String> overrides = List.of("elasticsearch.socket-timeout=5 s");
-    SearchCommand search =
-        parseSearch("--config", yaml.toString(), "-D", overrides.get(0));
+    SearchCommand search = parseSearch("--config", yaml.toString(), "-D", overrides.get(0));
 
     Configuration job = JobConfig.load(yaml, overrides);
     Configuration fromSearch = search.elasticsearch.configuration();

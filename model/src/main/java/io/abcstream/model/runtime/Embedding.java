@@ -11,12 +11,12 @@ import io.abcstream.model.text.InputMode;
  */
 public record Embedding(InputMode mode, String text, float[] vector) {
 
-    public int dims() {
-        return vector.length;
-    }
+  public int dims() {
+    return vector.length;
+  }
 
-    /** The instruction, or null unless mode is image+instruction. */
-    public String instruction() {
-        return mode == InputMode.IMAGE_INSTRUCTION ? text : null;
-    }
+  /** The instruction, or null unless mode is image+instruction. */
+  public String instruction() {
+    return mode == InputMode.IMAGE_INSTRUCTION ? text : null;
+  }
 }

@@ -15,30 +15,30 @@ import java.util.Objects;
  */
 public record EmbeddingInput(InputMode mode, String text, PreprocessedImage image) {
 
-    public EmbeddingInput {
-        Objects.requireNonNull(mode, "mode");
-        if (mode.hasImage()) {
-            Objects.requireNonNull(image, "image is required for mode " + mode.wireName());
-        } else if (image != null) {
-            throw new IllegalArgumentException("text-only input must not carry an image");
-        }
-        if (mode == InputMode.IMAGE && text != null) {
-            throw new IllegalArgumentException("image-only input must not carry text");
-        }
+  public EmbeddingInput {
+    Objects.requireNonNull(mode, "mode");
+    if (mode.hasImage()) {
+      Objects.requireNonNull(image, "image is required for mode " + mode.wireName());
+    } else if (image != null) {
+      throw new IllegalArgumentException("text-only input must not carry an image");
     }
+    if (mode == InputMode.IMAGE && text != null) {
+      throw new IllegalArgumentException("image-only input must not carry text");
+    }
+  }
 
-    /** Image+instruction: the instruct adapter is on. */
-    public static EmbeddingInput query(PreprocessedImage image, String instruction) {
-        return new EmbeddingInput(InputMode.IMAGE_INSTRUCTION, instruction, image);
-    }
+  /** Image+instruction: the instruct adapter is on. */
+  public static EmbeddingInput query(PreprocessedImage image, String instruction) {
+    return new EmbeddingInput(InputMode.IMAGE_INSTRUCTION, instruction, image);
+  }
 
-    /** Image only. */
-    public static EmbeddingInput image(PreprocessedImage image) {
-        return new EmbeddingInput(InputMode.IMAGE, null, image);
-    }
+  /** Image only. */
+  public static EmbeddingInput image(PreprocessedImage image) {
+    return new EmbeddingInput(InputMode.IMAGE, null, image);
+  }
 
-    /** Text only (search queries). */
-    public static EmbeddingInput text(String text) {
-        return new EmbeddingInput(InputMode.TEXT, text, null);
-    }
+  /** Text only (search queries). */
+  public static EmbeddingInput text(String text) {
+    return new EmbeddingInput(InputMode.TEXT, text, null);
+  }
 }

@@ -12,14 +12,19 @@ package io.abcstream.model.text;
  * @param userTokens token count of the user text alone (what the length limit applies to)
  */
 public record TokenizedPrompt(
-        InputMode mode, String userText, String prompt, long[] inputIds, int imageTokens, int userTokens) {
+    InputMode mode,
+    String userText,
+    String prompt,
+    long[] inputIds,
+    int imageTokens,
+    int userTokens) {
 
-    public int length() {
-        return inputIds.length;
-    }
+  public int length() {
+    return inputIds.length;
+  }
 
-    /** Whether the instruct adapter is on for this row. */
-    public boolean instruct() {
-        return mode.instruct();
-    }
+  /** Whether the instruct adapter is on for this row. */
+  public boolean instruct() {
+    return mode.instruct();
+  }
 }

@@ -1,21 +1,21 @@
 package io.abcstream.operators.batching;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
-import java.time.Duration;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
 
 /**
- * Pending items and the batching policy: a batch leaves when it is full (items or padded tokens)
- * or its oldest item has waited long enough. The oldest item always goes first (no starvation);
- * its companions are the items of closest length (bucketing keeps padding low).
+ * Pending items and the batching policy: a batch leaves when it is full (items or padded tokens) or
+ * its oldest item has waited long enough. The oldest item always goes first (no starvation); its
+ * companions are the items of closest length (bucketing keeps padding low).
  */
 final class BatchQueue<T extends BatchQueue.Sized> {
 

@@ -17,8 +17,8 @@ import org.apache.flink.configuration.ReadableConfig;
  *     runs alone
  * @param maxWait how long the oldest row waits for companions
  * @param maxInstructionTokens longest instruction in tokens
- * @param inferenceThreads libtorch intra-op threads per CPU worker; {@code null} = half the cores of
- *     the TaskManager (see {@link #inferenceThreads(AvailableCores)}), 0 = libtorch's default
+ * @param inferenceThreads libtorch intra-op threads per CPU worker; {@code null} = half the cores
+ *     of the TaskManager (see {@link #inferenceThreads(AvailableCores)}), 0 = libtorch's default
  */
 public record BatchingConfig(
     String bundleDir,

@@ -14,14 +14,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One per TaskManager and config: loads the model once per device, runs one inference worker per
- * device, and turns submitted inputs into batches. Operators share it through {@link #acquire}
- * and the last {@link Lease#close()} shuts it down.
+ * device, and turns submitted inputs into batches. Operators share it through {@link #acquire} and
+ * the last {@link Lease#close()} shuts it down.
  */
 public final class BatchingService {
 
@@ -87,7 +87,10 @@ public final class BatchingService {
     this.cpuInferenceThreads = config.inferenceThreads(cores);
     this.queue =
         new BatchQueue<>(
-            config.maxItems(), config.maxTokens(), BatchQueue.nanos(config.maxWait()), System::nanoTime);
+            config.maxItems(),
+            config.maxTokens(),
+            BatchQueue.nanos(config.maxWait()),
+            System::nanoTime);
     try {
       for (String device : config.devices()) {
         models.add(
@@ -107,19 +110,24 @@ public final class BatchingService {
     }
     for (int i = 0; i < models.size(); i++) {
       AbcModel model = models.get(i);
-      Thread worker = DaemonThreads.newThread(() -> work(model), "abc-inference-" + config.devices().get(i));
+      Thread worker =
+          DaemonThreads.newThread(() -> work(model), "abc-inference-" + config.devices().get(i));
       worker.start();
       workers.add(worker);
     }
     LOG.info("batching service started: {} model {}", config, models.get(0).modelVersion());
   }
 
-  /** libtorch threads of each CPU worker, counted on this TaskManager when the config left it unset. */
+  /**
+   * libtorch threads of each CPU worker, counted on this TaskManager when the config left it unset.
+   */
   public int cpuInferenceThreads() {
     return cpuInferenceThreads;
   }
 
-  /** The model of the first device: for tokenization and manifest facts (thread-safe parts only). */
+  /**
+   * The model of the first device: for tokenization and manifest facts (thread-safe parts only).
+   */
   public AbcModel model() {
     return models.get(0);
   }
@@ -181,12 +189,11 @@ public final class BatchingService {
       if (batch.size() == 1) {
         Pending only = batch.get(0);
         only.future.completeExceptionally(
-            e instanceof ModelException
-                ? e
-                : new ModelException("inference failed: " + e, e));
+            e instanceof ModelException ? e : new ModelException("inference failed: " + e, e));
         return;
       }
-      LOG.warn("batch of {} failed ({}); splitting to isolate the bad item", batch.size(), e.toString());
+      LOG.warn(
+          "batch of {} failed ({}); splitting to isolate the bad item", batch.size(), e.toString());
       int half = batch.size() / 2;
       runIsolating(model, new ArrayList<>(batch.subList(0, half)));
       runIsolating(model, new ArrayList<>(batch.subList(half, batch.size())));
@@ -259,7 +266,9 @@ public final class BatchingService {
       lastBatchSize = size;
     }
 
-    /** Once per item, when a worker takes it: the split-and-retry of a failed batch is not queueing. */
+    /**
+     * Once per item, when a worker takes it: the split-and-retry of a failed batch is not queueing.
+     */
     void recordQueued(long nanos) {
       queueNanos.add(nanos);
       queuedItems.increment();

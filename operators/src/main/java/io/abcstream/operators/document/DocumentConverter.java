@@ -10,9 +10,10 @@ import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.connector.base.sink.writer.ElementConverter;
 
 /**
- * Turns an embedding into an index operation on the model version's index, keyed by its document id,
- * carrying its {@link EmbeddingDocument.Rejection} so that a rejected document's dead letter is built
- * from the embedding (request re-encoded once, in the input topic's format), not from its JSON.
+ * Turns an embedding into an index operation on the model version's index, keyed by its document
+ * id, carrying its {@link EmbeddingDocument.Rejection} so that a rejected document's dead letter is
+ * built from the embedding (request re-encoded once, in the input topic's format), not from its
+ * JSON.
  */
 public final class DocumentConverter implements ElementConverter<ImageEmbedding, IndexOperation> {
 

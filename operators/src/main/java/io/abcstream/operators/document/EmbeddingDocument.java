@@ -47,7 +47,10 @@ public final class EmbeddingDocument {
 
   private EmbeddingDocument() {}
 
-  /** The document's {@code mode} field: the model's wire name of the mode ({@link InputMode#wireName()}). */
+  /**
+   * The document's {@code mode} field: the model's wire name of the mode ({@link
+   * InputMode#wireName()}).
+   */
   public static String modeName(EmbeddingMode mode) {
     try {
       return InputMode.valueOf(mode.name()).wireName();
@@ -59,7 +62,8 @@ public final class EmbeddingDocument {
   /** The index mappings for these documents with {@code vector} as the {@code embedding} field. */
   public static ObjectNode mappings(DenseVectorOptions vector) {
     ObjectNode mappings = JsonNodeFactory.instance.objectNode();
-    // metadata.* values are free-form strings copied from requests: keyword, so they filter exactly.
+    // metadata.* values are free-form strings copied from requests: keyword, so they filter
+    // exactly.
     ArrayNode templates = mappings.putArray("dynamic_templates");
     ObjectNode metadataStrings = templates.addObject().putObject("metadata_strings");
     metadataStrings.put("path_match", METADATA + ".*");
@@ -70,7 +74,11 @@ public final class EmbeddingDocument {
     props.putObject(IMAGE_URI).put("type", "keyword");
     ObjectNode instruction = props.putObject(INSTRUCTION);
     instruction.put("type", "text");
-    instruction.putObject("fields").putObject("keyword").put("type", "keyword").put("ignore_above", 1024);
+    instruction
+        .putObject("fields")
+        .putObject("keyword")
+        .put("type", "keyword")
+        .put("ignore_above", 1024);
     props.putObject(MODE).put("type", "keyword");
     props.set(EMBEDDING, vector.toMapping());
     props.putObject(MODEL_VERSION).put("type", "keyword");
@@ -87,7 +95,8 @@ public final class EmbeddingDocument {
 
   /** The document as JSON bytes, written straight from the embedding. */
   public static byte[] toJson(ImageEmbedding embedding, Instant indexedAt) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(64 + embedding.getEmbedding().size() * 12);
+    ByteArrayOutputStream out =
+        new ByteArrayOutputStream(64 + embedding.getEmbedding().size() * 12);
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
       g.writeStringField(REQUEST_ID, embedding.getRequestId());
@@ -129,7 +138,8 @@ public final class EmbeddingDocument {
    * encoded with {@code requests}, the input topic's codec, so a replay reads it like any other
    * record. A request with inline image bytes cannot be rebuilt (the embedding keeps no bytes).
    */
-  public static Rejection rejection(ImageEmbedding embedding, RecordCodec<ImageEmbeddingRequest> requests) {
+  public static Rejection rejection(
+      ImageEmbedding embedding, RecordCodec<ImageEmbeddingRequest> requests) {
     String requestId = embedding.getRequestId();
     String instruction = embedding.getInstruction();
     byte[] request = null;
@@ -155,18 +165,25 @@ public final class EmbeddingDocument {
    * What a rejected document's dead letter carries, as the opaque bytes the sink's operation holds.
    * {@code request} is the encoded request, or null when it cannot be rebuilt.
    */
-  public record Rejection(String requestId, String instruction, String modelVersion, byte[] request) {
+  public record Rejection(
+      String requestId, String instruction, String modelVersion, byte[] request) {
 
     private static final int FORMAT = 1;
 
-    /** {@code byte format | nullable requestId | nullable instruction | nullable modelVersion | int len (-1 none) + request}. */
+    /**
+     * {@code byte format | nullable requestId | nullable instruction | nullable modelVersion | int
+     * len (-1 none) + request}.
+     */
     public byte[] toBytes() {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + (request == null ? 0 : request.length));
+      ByteArrayOutputStream bytes =
+          new ByteArrayOutputStream(64 + (request == null ? 0 : request.length));
       try (DataOutputStream out = new DataOutputStream(bytes)) {
         out.writeByte(FORMAT);
         writeNullable(out, requestId == null ? null : requestId.getBytes(StandardCharsets.UTF_8));
-        writeNullable(out, instruction == null ? null : instruction.getBytes(StandardCharsets.UTF_8));
-        writeNullable(out, modelVersion == null ? null : modelVersion.getBytes(StandardCharsets.UTF_8));
+        writeNullable(
+            out, instruction == null ? null : instruction.getBytes(StandardCharsets.UTF_8));
+        writeNullable(
+            out, modelVersion == null ? null : modelVersion.getBytes(StandardCharsets.UTF_8));
         writeNullable(out, request);
       } catch (IOException e) {
         throw new UncheckedIOException(e);

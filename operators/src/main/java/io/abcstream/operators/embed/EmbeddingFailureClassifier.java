@@ -23,21 +23,25 @@ public final class EmbeddingFailureClassifier {
     if (e instanceof FetchException f) {
       FailureStage stage =
           f.kind() == FetchException.Kind.UNDECODABLE ? FailureStage.IMAGE : FailureStage.FETCH;
-      return new StageFailure(stage, errorClass(f.kind()), f.getMessage(), Math.max(1, f.attempts()));
+      return new StageFailure(
+          stage, errorClass(f.kind()), f.getMessage(), Math.max(1, f.attempts()));
     }
     if (e instanceof ImageException i) {
       return new StageFailure(FailureStage.IMAGE, errorClass(i.kind()), i.getMessage(), 1);
     }
     if (e instanceof ModelInputException m) {
-      return new StageFailure(FailureStage.TOKENIZE, ErrorClass.valueOf(m.errorClass()), m.getMessage(), 1);
+      return new StageFailure(
+          FailureStage.TOKENIZE, ErrorClass.valueOf(m.errorClass()), m.getMessage(), 1);
     }
     if (e instanceof ModelException) {
       return new StageFailure(FailureStage.MODEL, ErrorClass.MODEL_ERROR, e.getMessage(), 1);
     }
     if (e instanceof OutOfMemoryError) {
-      return new StageFailure(stageInProgress, ErrorClass.MODEL_ERROR, "out of memory: " + e.getMessage(), 1);
+      return new StageFailure(
+          stageInProgress, ErrorClass.MODEL_ERROR, "out of memory: " + e.getMessage(), 1);
     }
-    ErrorClass errorClass = stageInProgress == FailureStage.MODEL ? ErrorClass.MODEL_ERROR : ErrorClass.UNKNOWN;
+    ErrorClass errorClass =
+        stageInProgress == FailureStage.MODEL ? ErrorClass.MODEL_ERROR : ErrorClass.UNKNOWN;
     return new StageFailure(stageInProgress, errorClass, Throwables.describe(e), 1);
   }
 

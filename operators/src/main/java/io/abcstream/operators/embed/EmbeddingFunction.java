@@ -108,9 +108,15 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
                       guard,
                       error == null
                           ? outcomes
-                          : List.of(failureOutcome(input, EmbeddingFailureClassifier.classify(error, guard.stage())))));
+                          : List.of(
+                              failureOutcome(
+                                  input,
+                                  EmbeddingFailureClassifier.classify(error, guard.stage())))));
     } catch (RuntimeException e) {
-      finish(resultFuture, guard, List.of(failureOutcome(input, EmbeddingFailureClassifier.classify(e, guard.stage()))));
+      finish(
+          resultFuture,
+          guard,
+          List.of(failureOutcome(input, EmbeddingFailureClassifier.classify(e, guard.stage()))));
     }
   }
 
@@ -183,9 +189,12 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
   }
 
   private static PipelineMetrics flinkMetrics(MetricGroup metrics) {
-    Histogram fetch = metrics.histogram("fetchLatencyMs", new DescriptiveStatisticsHistogram(1_000));
-    Histogram decode = metrics.histogram("decodeLatencyMs", new DescriptiveStatisticsHistogram(1_000));
-    Histogram model = metrics.histogram("modelLatencyMs", new DescriptiveStatisticsHistogram(1_000));
+    Histogram fetch =
+        metrics.histogram("fetchLatencyMs", new DescriptiveStatisticsHistogram(1_000));
+    Histogram decode =
+        metrics.histogram("decodeLatencyMs", new DescriptiveStatisticsHistogram(1_000));
+    Histogram model =
+        metrics.histogram("modelLatencyMs", new DescriptiveStatisticsHistogram(1_000));
     return new PipelineMetrics() {
       @Override
       public void fetchNanos(long nanos) {

@@ -1,7 +1,6 @@
 package io.abcstream.operators.embed;
 
 import io.abcstream.fetch.FetchConfig;
-import io.abcstream.model.image.ImageDecoder;
 import io.abcstream.operators.batching.AvailableCores;
 import io.abcstream.operators.batching.BatchingConfig;
 import io.abcstream.schemas.codec.RecordCodec;

@@ -36,7 +36,8 @@ public final class EmbeddingOptions {
       ConfigOptions.key("embed.max-image-pixels")
           .longType()
           .defaultValue(ImageDecoder.PILLOW_MAX_IMAGE_PIXELS)
-          .withDescription("Header pixel limit checked before decoding (Pillow's MAX_IMAGE_PIXELS).");
+          .withDescription(
+              "Header pixel limit checked before decoding (Pillow's MAX_IMAGE_PIXELS).");
 
   // Two whole-image decodes at the pixel limit at once: ~1.4 GB of decode buffers at worst.
   public static final ConfigOption<Long> DECODE_PIXEL_BUDGET =

@@ -13,12 +13,12 @@ import io.abcstream.model.text.ModelInputException;
 import io.abcstream.operators.batching.BatchingService;
 import io.abcstream.operators.document.DocumentIds;
 import io.abcstream.schemas.EmbeddingMode;
+import io.abcstream.schemas.FailureStage;
 import io.abcstream.schemas.ImageEmbedding;
 import io.abcstream.schemas.ImageEmbeddingRequest;
 import io.abcstream.schemas.codec.RecordCodec;
 import io.abcstream.schemas.internal.EmbeddingOutcome;
 import io.abcstream.schemas.internal.SourcedRequest;
-import io.abcstream.schemas.FailureStage;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -30,8 +30,8 @@ import java.util.concurrent.Executor;
 
 /**
  * One request's way through the operator: fetch, decode + preprocess (CPU pool), tokenize each
- * instruction, hand the rows to the batching service, build the outcomes. The returned future
- * never fails: every failure becomes a dead-letter outcome, per instruction where it can.
+ * instruction, hand the rows to the batching service, build the outcomes. The returned future never
+ * fails: every failure becomes a dead-letter outcome, per instruction where it can.
  */
 public final class EmbeddingPipeline {
 
@@ -74,7 +74,8 @@ public final class EmbeddingPipeline {
     return modelVersion;
   }
 
-  public CompletableFuture<List<EmbeddingOutcome>> embed(SourcedRequest sourced, StageListener listener) {
+  public CompletableFuture<List<EmbeddingOutcome>> embed(
+      SourcedRequest sourced, StageListener listener) {
     StageTracker stages = new StageTracker(listener);
     ImageEmbeddingRequest request = sourced.getRequest();
     long start = System.nanoTime();
@@ -99,7 +100,8 @@ public final class EmbeddingPipeline {
         .thenComposeAsync(image -> embedRows(sourced, image, stages), cpu)
         .exceptionally(
             error -> {
-              // A failure without a stage of its own (a bug) is labelled by the stage it happened in.
+              // A failure without a stage of its own (a bug) is labelled by the stage it happened
+              // in.
               StageFailure f = EmbeddingFailureClassifier.classify(error, stages.current);
               return List.of(failure(sourced, null, f));
             });
@@ -155,12 +157,18 @@ public final class EmbeddingPipeline {
     for (String instruction : rows) {
       try {
         EmbeddingInput input =
-            instruction == null ? EmbeddingInput.image(image) : EmbeddingInput.query(image, instruction);
+            instruction == null
+                ? EmbeddingInput.image(image)
+                : EmbeddingInput.query(image, instruction);
         PreparedInput prepared = service.prepare(input);
         vectors.add(service.submit(prepared));
         submittedTexts.add(instruction);
       } catch (ModelInputException e) {
-        failed.add(failure(sourced, instruction, EmbeddingFailureClassifier.classify(e, FailureStage.TOKENIZE)));
+        failed.add(
+            failure(
+                sourced,
+                instruction,
+                EmbeddingFailureClassifier.classify(e, FailureStage.TOKENIZE)));
       }
     }
     stages.entered(FailureStage.MODEL);
@@ -202,7 +210,9 @@ public final class EmbeddingPipeline {
     Instant eventTime =
         request.getEventTime() != null
             ? request.getEventTime()
-            : sourced.getKafkaTimestamp() >= 0 ? Instant.ofEpochMilli(sourced.getKafkaTimestamp()) : null;
+            : sourced.getKafkaTimestamp() >= 0
+                ? Instant.ofEpochMilli(sourced.getKafkaTimestamp())
+                : null;
     ImageEmbedding embedding =
         ImageEmbedding.newBuilder()
             .setDocId(DocumentIds.of(request.getId(), instruction))

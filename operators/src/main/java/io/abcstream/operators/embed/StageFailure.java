@@ -9,7 +9,8 @@ import io.abcstream.schemas.internal.EmbeddingOutcome;
 import io.abcstream.schemas.internal.SourcedRequest;
 
 /** Where and why an embedding failed, as the dead-letter record states it. */
-public record StageFailure(FailureStage stage, ErrorClass errorClass, String message, int attempts) {
+public record StageFailure(
+    FailureStage stage, ErrorClass errorClass, String message, int attempts) {
 
   /**
    * The operator's one failure outcome: this failure as the dead letter of {@code sourced} (of one
@@ -23,7 +24,14 @@ public record StageFailure(FailureStage stage, ErrorClass errorClass, String mes
     return EmbeddingOutcome.newBuilder()
         .setFailure(
             Failures.of(
-                sourced, instruction, stage, errorClass, message, attempts, inputCodec, modelVersion))
+                sourced,
+                instruction,
+                stage,
+                errorClass,
+                message,
+                attempts,
+                inputCodec,
+                modelVersion))
         .build();
   }
 }

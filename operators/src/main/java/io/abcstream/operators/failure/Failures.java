@@ -16,8 +16,9 @@ import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.util.OutputTag;
 
 /**
- * The one dead-letter builder: every stage (validate, embed, index) makes its {@link EmbeddingFailure}
- * here, with one truncation rule, keeping everything needed to understand and replay a failure.
+ * The one dead-letter builder: every stage (validate, embed, index) makes its {@link
+ * EmbeddingFailure} here, with one truncation rule, keeping everything needed to understand and
+ * replay a failure.
  */
 public final class Failures {
 
@@ -34,8 +35,8 @@ public final class Failures {
 
   /**
    * A failure of {@code source} (or of one of its instructions when {@code instruction} is set).
-   * The original value is the raw bytes for undecodable records, else the request re-encoded in
-   * the input format: equal content, replayable, without carrying the bytes through the job.
+   * The original value is the raw bytes for undecodable records, else the request re-encoded in the
+   * input format: equal content, replayable, without carrying the bytes through the job.
    */
   public static EmbeddingFailure of(
       SourcedRequest source,
@@ -63,10 +64,10 @@ public final class Failures {
   }
 
   /**
-   * The failure (stage INDEX, class INDEX_REJECTED) for a document Elasticsearch rejected, built from
-   * the {@link EmbeddingDocument.Rejection} its operation carries, never from the document JSON: the
-   * original value is the request that makes exactly that (request, instruction), in the input
-   * topic's format, keyed by the request id. Without a context only the message is known.
+   * The failure (stage INDEX, class INDEX_REJECTED) for a document Elasticsearch rejected, built
+   * from the {@link EmbeddingDocument.Rejection} its operation carries, never from the document
+   * JSON: the original value is the request that makes exactly that (request, instruction), in the
+   * input topic's format, keyed by the request id. Without a context only the message is known.
    */
   public static EmbeddingFailure indexRejected(DeadLetter letter, Instant failedAt) {
     IndexOperation op = letter.operation();
@@ -84,7 +85,8 @@ public final class Failures {
     if (rejection != null) {
       failure.setRequestId(rejection.requestId()).setInstruction(rejection.instruction());
       if (rejection.request() != null && rejection.requestId() != null) {
-        failure.setOriginalKey(ByteBuffer.wrap(rejection.requestId().getBytes(StandardCharsets.UTF_8)));
+        failure.setOriginalKey(
+            ByteBuffer.wrap(rejection.requestId().getBytes(StandardCharsets.UTF_8)));
         failure.setOriginalValue(ByteBuffer.wrap(rejection.request()));
       }
     }
@@ -93,11 +95,18 @@ public final class Failures {
 
   /** {@code message} cut to {@link #MAX_MESSAGE_CHARS} plus {@link #ELLIPSIS} when longer. */
   public static String truncate(String message) {
-    return message.length() <= MAX_MESSAGE_CHARS ? message : message.substring(0, MAX_MESSAGE_CHARS) + ELLIPSIS;
+    return message.length() <= MAX_MESSAGE_CHARS
+        ? message
+        : message.substring(0, MAX_MESSAGE_CHARS) + ELLIPSIS;
   }
 
   private static EmbeddingFailure.Builder builder(
-      FailureStage stage, ErrorClass errorClass, String message, int attempts, Instant failedAt, String modelVersion) {
+      FailureStage stage,
+      ErrorClass errorClass,
+      String message,
+      int attempts,
+      Instant failedAt,
+      String modelVersion) {
     return EmbeddingFailure.newBuilder()
         .setStage(stage)
         .setErrorClass(errorClass)

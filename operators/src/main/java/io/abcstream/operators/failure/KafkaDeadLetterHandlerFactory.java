@@ -34,7 +34,8 @@ public final class KafkaDeadLetterHandlerFactory implements DeadLetterHandlerFac
    *     in the input topic's format by the element converter ({@code DocumentConverter}), so a
    *     replay to the input topic is read like any other record
    */
-  public KafkaDeadLetterHandlerFactory(KafkaClientConfig kafka, String topic, RecordCodec.Format format) {
+  public KafkaDeadLetterHandlerFactory(
+      KafkaClientConfig kafka, String topic, RecordCodec.Format format) {
     this.kafka = Objects.requireNonNull(kafka, "kafka");
     this.topic = Objects.requireNonNull(topic, "topic");
     this.format = Objects.requireNonNull(format, "format");
@@ -54,7 +55,9 @@ public final class KafkaDeadLetterHandlerFactory implements DeadLetterHandlerFac
         EmbeddingFailure failure = Failures.indexRejected(deadLetter, Instant.now());
         CompletableFuture<Void> sent = new CompletableFuture<>();
         byte[] key =
-            failure.getRequestId() == null ? null : failure.getRequestId().getBytes(StandardCharsets.UTF_8);
+            failure.getRequestId() == null
+                ? null
+                : failure.getRequestId().getBytes(StandardCharsets.UTF_8);
         producer.send(
             new ProducerRecord<>(topic, key, codec.encode(failure)),
             (metadata, error) -> {

@@ -12,7 +12,8 @@ public final class OutcomeRouter extends ProcessFunction<EmbeddingOutcome, Image
 
   private static final long serialVersionUID = 1L;
 
-  // Set in open(): a transient field's initializer does not run when Flink deserializes the function.
+  // Set in open(): a transient field's initializer does not run when Flink deserializes the
+  // function.
   private transient volatile long lastEventTime;
 
   @Override
@@ -20,7 +21,9 @@ public final class OutcomeRouter extends ProcessFunction<EmbeddingOutcome, Image
     lastEventTime = -1;
     getRuntimeContext()
         .getMetricGroup()
-        .gauge("eventTimeLagMs", () -> lastEventTime < 0 ? 0L : System.currentTimeMillis() - lastEventTime);
+        .gauge(
+            "eventTimeLagMs",
+            () -> lastEventTime < 0 ? 0L : System.currentTimeMillis() - lastEventTime);
   }
 
   @Override

@@ -38,6 +38,11 @@ public final class RequestRejection {
 
   @Override
   public String toString() {
-    return stage + "/" + errorClass + (instruction == null ? "" : " [" + instruction + "]") + ": " + message;
+    return stage
+        + "/"
+        + errorClass
+        + (instruction == null ? "" : " [" + instruction + "]")
+        + ": "
+        + message;
   }
 }

@@ -54,7 +54,9 @@ public final class RequestValidator implements Serializable {
               FailureStage.DECODE,
               ErrorClass.MALFORMED_EVENT,
               null,
-              sourced.getMalformedReason() == null ? "undecodable record" : sourced.getMalformedReason()));
+              sourced.getMalformedReason() == null
+                  ? "undecodable record"
+                  : sourced.getMalformedReason()));
       return new ValidationResult(null, rejections);
     }
     RequestRejection whole = checkRequest(request);
@@ -73,13 +75,16 @@ public final class RequestValidator implements Serializable {
       }
     }
     if (!request.getInstructions().isEmpty() && kept.isEmpty()) {
-      // Every instruction was rejected: embedding image-only instead would index a vector nobody asked for.
+      // Every instruction was rejected: embedding image-only instead would index a vector nobody
+      // asked for.
       return new ValidationResult(null, rejections);
     }
     ImageEmbeddingRequest accepted =
         kept.size() == request.getInstructions().size()
             ? request
-            : ImageEmbeddingRequest.newBuilder(request).setInstructions(new ArrayList<>(kept)).build();
+            : ImageEmbeddingRequest.newBuilder(request)
+                .setInstructions(new ArrayList<>(kept))
+                .build();
     return new ValidationResult(accepted, rejections);
   }
 
@@ -115,7 +120,8 @@ public final class RequestValidator implements Serializable {
       }
     }
     if (request.getInstructions().size() > maxInstructions) {
-      return invalid(request.getInstructions().size() + " instructions, the limit is " + maxInstructions);
+      return invalid(
+          request.getInstructions().size() + " instructions, the limit is " + maxInstructions);
     }
     return null;
   }
@@ -130,7 +136,9 @@ public final class RequestValidator implements Serializable {
     }
     String scheme;
     if (text.regionMatches(true, 0, "data:", 0, 5)) {
-      scheme = "data"; // data: URIs may be too long or unescaped for java.net.URI; the fetcher parses them.
+      scheme =
+          "data"; // data: URIs may be too long or unescaped for java.net.URI; the fetcher parses
+      // them.
     } else {
       try {
         URI uri = new URI(text);
@@ -167,7 +175,10 @@ public final class RequestValidator implements Serializable {
           FailureStage.VALIDATE,
           ErrorClass.INSTRUCTION_TOO_LONG,
           instruction,
-          "instruction is " + instruction.length() + " characters, the limit is " + maxInstructionChars);
+          "instruction is "
+              + instruction.length()
+              + " characters, the limit is "
+              + maxInstructionChars);
     }
     return null;
   }
@@ -182,7 +193,8 @@ public final class RequestValidator implements Serializable {
     private int maxInstructions = DEFAULT_MAX_INSTRUCTIONS;
     private int maxInstructionChars = 8 * 512;
     private long maxInlineBytes = 20L << 20;
-    private Set<String> allowedSchemes = Set.of("https", "http", "data", "file", "s3", "gs", "hdfs");
+    private Set<String> allowedSchemes =
+        Set.of("https", "http", "data", "file", "s3", "gs", "hdfs");
     private Set<String> reservedTokens = Set.of();
 
     public Builder maxIdChars(int value) {

@@ -22,7 +22,8 @@ public final class ValidateRequestFunction extends ProcessFunction<SourcedReques
   private transient Counter requestsIn;
   private transient Counter rejected;
 
-  public ValidateRequestFunction(RequestValidator validator, RecordCodec.Format inputFormat, String modelVersion) {
+  public ValidateRequestFunction(
+      RequestValidator validator, RecordCodec.Format inputFormat, String modelVersion) {
     this.validator = Objects.requireNonNull(validator, "validator");
     this.inputFormat = Objects.requireNonNull(inputFormat, "inputFormat");
     this.modelVersion = modelVersion;

@@ -54,7 +54,8 @@ class StreamingPathReadsTest {
                     new Configuration()
                         .set(BatchingOptions.BUNDLE, TestBundles.tiny().toString())
                         .set(BatchingOptions.BATCH_MAX_WAIT, Duration.ofMillis(10))));
-        ImageFetcher fetcher = ImageFetcher.create(FetchConfig.fromConfiguration(new Configuration()))) {
+        ImageFetcher fetcher =
+            ImageFetcher.create(FetchConfig.fromConfiguration(new Configuration()))) {
       EmbeddingPipeline pipeline =
           new EmbeddingPipeline(
               fetcher,
@@ -81,7 +82,8 @@ class StreamingPathReadsTest {
       long sniffs = ReadCounters.SNIFFS.sum();
       long headers = ReadCounters.HEADERS.sum();
 
-      List<EmbeddingOutcome> outcomes = pipeline.embed(request, stage -> {}).get(120, TimeUnit.SECONDS);
+      List<EmbeddingOutcome> outcomes =
+          pipeline.embed(request, stage -> {}).get(120, TimeUnit.SECONDS);
 
       assertThat(outcomes).singleElement().satisfies(o -> assertThat(o.getEmbedding()).isNotNull());
       assertThat(ReadCounters.SNIFFS.sum() - sniffs).as("sniffs").isEqualTo(1);

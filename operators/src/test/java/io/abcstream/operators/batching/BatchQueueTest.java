@@ -88,14 +88,16 @@ class BatchQueueTest {
   @Test
   void takeBlocksUntilAnItemArrivesAndItsWaitIsOver() throws Exception {
     BatchQueue<Item> q = new BatchQueue<>(10, 1_000, 5_000_000L, System::nanoTime);
-    Thread producer = new Thread(() -> {
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        return;
-      }
-      q.add(new Item("x", 3, System.nanoTime()));
-    });
+    Thread producer =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(50);
+              } catch (InterruptedException e) {
+                return;
+              }
+              q.add(new Item("x", 3, System.nanoTime()));
+            });
     producer.start();
     List<Item> batch = q.take();
     long waited = System.nanoTime() - batch.get(0).enqueuedNanos();

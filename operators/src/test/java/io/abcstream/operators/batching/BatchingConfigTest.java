@@ -8,9 +8,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class BatchingConfigTest {
 
@@ -74,7 +74,8 @@ class BatchingConfigTest {
   @ParameterizedTest(name = "{0} tokens -> {1} characters")
   @CsvSource({"1, 16", "16, 256", "512, 8192", "2147483647, 2147483647"})
   void theInstructionCharacterBoundIsSixteenCharactersPerToken(int tokens, int chars) {
-    BatchingConfig config = new BatchingConfig("/b", List.of("cpu"), 1, 1, Duration.ZERO, tokens, null);
+    BatchingConfig config =
+        new BatchingConfig("/b", List.of("cpu"), 1, 1, Duration.ZERO, tokens, null);
 
     assertThat(config.maxInstructionChars()).isEqualTo(chars);
   }

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.abcstream.model.runtime.AbcModel;
-import io.abcstream.operators.TestBundles;
 import io.abcstream.model.runtime.EmbeddingInput;
 import io.abcstream.model.runtime.ModelException;
 import io.abcstream.model.runtime.PreparedInput;
 import io.abcstream.model.text.InputMode;
 import io.abcstream.model.text.TokenizedPrompt;
+import io.abcstream.operators.TestBundles;
 import io.abcstream.testkit.Tolerances;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,7 +44,8 @@ class BatchingServiceTest {
   @Test
   void unsetCpuInferenceThreadsAreCountedOnTheTaskManagerWhenTheServiceStarts() throws Exception {
     // The config came from the job graph with no thread count; this "TaskManager" has 6 cores.
-    BatchingConfig fromGraph = InstantiationUtil.clone(config(7), BatchingConfig.class.getClassLoader());
+    BatchingConfig fromGraph =
+        InstantiationUtil.clone(config(7), BatchingConfig.class.getClassLoader());
     try (BatchingService.Lease lease = BatchingService.acquire(fromGraph, () -> 6)) {
       assertThat(lease.service().cpuInferenceThreads()).isEqualTo(3);
     }
@@ -72,10 +73,13 @@ class BatchingServiceTest {
       for (int i = 0; i < TEXTS.size(); i++) {
         float[] batched = futures.get(i).get(60, TimeUnit.SECONDS);
         double bound = fp32Bound(prepared.get(i).length(), prepared);
-        assertThat(Tolerances.relativeError(batched, singles.get(i))).as(TEXTS.get(i)).isLessThanOrEqualTo(bound);
+        assertThat(Tolerances.relativeError(batched, singles.get(i)))
+            .as(TEXTS.get(i))
+            .isLessThanOrEqualTo(bound);
         // the bound still tells the texts apart
         assertThat(Tolerances.relativeError(batched, singles.get((i + 1) % TEXTS.size())))
-            .as(TEXTS.get(i)).isGreaterThan(bound);
+            .as(TEXTS.get(i))
+            .isGreaterThan(bound);
       }
       assertThat(service.stats().batches()).isLessThan(TEXTS.size()).isGreaterThan(0);
       assertThat(service.stats().items()).isEqualTo(TEXTS.size());
@@ -102,11 +106,13 @@ class BatchingServiceTest {
       assertThatThrownBy(() -> bad.get(60, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
           .hasCauseInstanceOf(ModelException.class);
-      List<PreparedInput> prepared = TEXTS.stream().map(t -> service.prepare(EmbeddingInput.text(t))).toList();
+      List<PreparedInput> prepared =
+          TEXTS.stream().map(t -> service.prepare(EmbeddingInput.text(t))).toList();
       for (int i = 0; i < good.size(); i++) {
         float[] single = alone.embed(EmbeddingInput.text(TEXTS.get(i)));
         double bound = fp32Bound(prepared.get(i).length(), prepared);
-        assertThat(Tolerances.relativeError(good.get(i).get(60, TimeUnit.SECONDS), single)).isLessThanOrEqualTo(bound);
+        assertThat(Tolerances.relativeError(good.get(i).get(60, TimeUnit.SECONDS), single))
+            .isLessThanOrEqualTo(bound);
       }
       assertThat(service.stats().failedBatches()).isGreaterThanOrEqualTo(1);
       // Queue time is sampled once per item, not again for each half of a split batch.
@@ -140,6 +146,7 @@ class BatchingServiceTest {
   static double fp32Bound(int length, List<PreparedInput> rows) {
     int padded = rows.stream().mapToInt(PreparedInput::length).max().orElseThrow();
     Tolerances.TinyModel tiny = Tolerances.TinyModel.COMMITTED;
-    return Tolerances.fp32Apart(tiny.fp32Roundings(false, false, padded, 0), tiny.fp32Roundings(false, false, length, 0));
+    return Tolerances.fp32Apart(
+        tiny.fp32Roundings(false, false, padded, 0), tiny.fp32Roundings(false, false, length, 0));
   }
 }

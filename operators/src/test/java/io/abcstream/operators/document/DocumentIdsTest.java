@@ -9,8 +9,10 @@ class DocumentIdsTest {
   @Test
   void sameInputsSameIdAcrossCalls() {
     // Pinned: ids must never change between releases, or replays would duplicate documents.
-    // The value is SHA-256 over be32(len) "req-1" 0x01 be32(len) instruction, computed independently.
-    assertThat(DocumentIds.of("req-1", "what is on the left?")).isEqualTo("NehJ098ASieBRhgc-wnBqEUCHfcq40M9CEIzqmb5Bvo");
+    // The value is SHA-256 over be32(len) "req-1" 0x01 be32(len) instruction, computed
+    // independently.
+    assertThat(DocumentIds.of("req-1", "what is on the left?"))
+        .isEqualTo("NehJ098ASieBRhgc-wnBqEUCHfcq40M9CEIzqmb5Bvo");
   }
 
   @Test

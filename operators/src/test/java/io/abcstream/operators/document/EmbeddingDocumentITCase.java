@@ -22,6 +22,7 @@ import io.abcstream.schemas.codec.RecordCodec;
 import io.abcstream.schemas.codec.SingleObjectCodec;
 import io.abcstream.testkit.LocalStack;
 import io.abcstream.testkit.LocalStackExtension;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -48,9 +49,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import java.io.IOException;
 
-/** The ABC document against a real Elasticsearch: its mapping, and a rejected document's dead letter on Kafka. */
+/**
+ * The ABC document against a real Elasticsearch: its mapping, and a rejected document's dead letter
+ * on Kafka.
+ */
 @ExtendWith(LocalStackExtension.class)
 class EmbeddingDocumentITCase {
 
@@ -60,7 +63,10 @@ class EmbeddingDocumentITCase {
   @RegisterExtension
   static final MiniClusterExtension FLINK =
       new MiniClusterExtension(
-          new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(1).build());
+          new MiniClusterResourceConfiguration.Builder()
+              .setNumberTaskManagers(1)
+              .setNumberSlotsPerTaskManager(1)
+              .build());
 
   private LocalStack stack;
   private RestClient rest;
@@ -76,7 +82,8 @@ class EmbeddingDocumentITCase {
               IndexManager.IndexSpec.of(
                       LocalStack.uniqueName("doc-it"),
                       "m1",
-                      EmbeddingDocument.mappings(new DenseVectorOptions(DIMS, "dot_product", "int8_hnsw")))
+                      EmbeddingDocument.mappings(
+                          new DenseVectorOptions(DIMS, "dot_product", "int8_hnsw")))
                   .withNumberOfReplicas(0));
     } catch (IOException e) {
       throw new IllegalStateException(e);
@@ -103,20 +110,40 @@ class EmbeddingDocumentITCase {
   void theIndexHasTheDocumentMapping() throws Exception {
     try (IndexManager manager = new IndexManager(rest)) {
       assertThat(manager.denseVectorMapping(index.index(), EmbeddingDocument.EMBEDDING))
-          .contains(new IndexManager.DenseVectorMapping("dense_vector", DIMS, "dot_product", "int8_hnsw"));
+          .contains(
+              new IndexManager.DenseVectorMapping(
+                  "dense_vector", DIMS, "dot_product", "int8_hnsw"));
     }
-    JsonNode props = call("GET", "/" + index.index() + "/_mapping", null).path(index.index()).path("mappings").path("properties");
+    JsonNode props =
+        call("GET", "/" + index.index() + "/_mapping", null)
+            .path(index.index())
+            .path("mappings")
+            .path("properties");
     assertThat(props.path("request_id").path("type").asText()).isEqualTo("keyword");
     assertThat(props.path("instruction").path("type").asText()).isEqualTo("text");
-    assertThat(props.path("instruction").path("fields").path("keyword").path("type").asText()).isEqualTo("keyword");
-    assertThat(props.path("pixels").path("properties").path("height").path("type").asText()).isEqualTo("integer");
+    assertThat(props.path("instruction").path("fields").path("keyword").path("type").asText())
+        .isEqualTo("keyword");
+    assertThat(props.path("pixels").path("properties").path("height").path("type").asText())
+        .isEqualTo("integer");
     assertThat(props.path("event_time").path("type").asText()).isEqualTo("date");
     assertThat(props.path("indexed_at").path("type").asText()).isEqualTo("date");
 
     // metadata.* strings become keyword through the dynamic template.
-    call("PUT", "/" + index.index() + "/_doc/x?refresh=true", "{\"metadata\":{\"team\":\"vision\"}}");
+    call(
+        "PUT",
+        "/" + index.index() + "/_doc/x?refresh=true",
+        "{\"metadata\":{\"team\":\"vision\"}}");
     JsonNode after = call("GET", "/" + index.index() + "/_mapping", null);
-    assertThat(after.path(index.index()).path("mappings").path("properties").path("metadata").path("properties").path("team").path("type").asText())
+    assertThat(
+            after
+                .path(index.index())
+                .path("mappings")
+                .path("properties")
+                .path("metadata")
+                .path("properties")
+                .path("team")
+                .path("type")
+                .asText())
         .isEqualTo("keyword");
   }
 
@@ -160,28 +187,35 @@ class EmbeddingDocumentITCase {
             .setElementConverter(new DocumentConverter(index.index(), RecordCodec.Format.AVRO))
             .setDeadLetterHandlerFactory(
                 new KafkaDeadLetterHandlerFactory(
-                    KafkaClientConfig.of(stack.kafkaBootstrapServers()), topic, RecordCodec.Format.AVRO))
+                    KafkaClientConfig.of(stack.kafkaBootstrapServers()),
+                    topic,
+                    RecordCodec.Format.AVRO))
             .setConfig(
                 ElasticsearchSinkConfig.fromConfiguration(
-                    new Configuration().set(ElasticsearchSinkOptions.MAX_TIME_IN_BUFFER, Duration.ofMillis(200))))
+                    new Configuration()
+                        .set(ElasticsearchSinkOptions.MAX_TIME_IN_BUFFER, Duration.ofMillis(200))))
             .build();
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setParallelism(1);
     env.fromData(
-            IntStream.range(0, 10).mapToObj(EmbeddingDocumentITCase::embedding).collect(Collectors.toList()),
+            IntStream.range(0, 10)
+                .mapToObj(EmbeddingDocumentITCase::embedding)
+                .collect(Collectors.toList()),
             new AvroTypeInfo<>(ImageEmbedding.class))
         .sinkTo(sink);
     env.execute("embedding-document-it");
 
     call("POST", "/" + index.index() + "/_refresh", null);
-    assertThat(call("GET", "/" + index.index() + "/_count", null).get("count").asLong()).isEqualTo(9);
+    assertThat(call("GET", "/" + index.index() + "/_count", null).get("count").asLong())
+        .isEqualTo(9);
     List<EmbeddingFailure> failures = new ArrayList<>();
     Properties props = new Properties();
     props.put("bootstrap.servers", stack.kafkaBootstrapServers());
     props.put("group.id", LocalStack.uniqueName("dlq-it"));
     props.put("auto.offset.reset", "earliest");
     SingleObjectCodec<EmbeddingFailure> codec = SingleObjectCodec.forClass(EmbeddingFailure.class);
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(topic));
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (failures.isEmpty() && System.nanoTime() < deadline) {
@@ -190,14 +224,22 @@ class EmbeddingDocumentITCase {
         }
       }
     }
-    byte[] input = RecordCodec.of(RecordCodec.Format.AVRO, ImageEmbeddingRequest.class).encode(request(3));
-    assertThat(failures).singleElement().satisfies(failure -> {
-      assertThat(failure.getStage()).isEqualTo(FailureStage.INDEX);
-      assertThat(failure.getErrorClass()).isEqualTo(ErrorClass.INDEX_REJECTED);
-      assertThat(failure.getRequestId().toString()).isEqualTo("req-3");
-      assertThat(failure.getMessage().toString()).contains(embedding(3).getDocId()).contains("dimensions");
-      assertThat(bytes(failure.getOriginalValue())).as("the input request's bytes").isEqualTo(input);
-    });
+    byte[] input =
+        RecordCodec.of(RecordCodec.Format.AVRO, ImageEmbeddingRequest.class).encode(request(3));
+    assertThat(failures)
+        .singleElement()
+        .satisfies(
+            failure -> {
+              assertThat(failure.getStage()).isEqualTo(FailureStage.INDEX);
+              assertThat(failure.getErrorClass()).isEqualTo(ErrorClass.INDEX_REJECTED);
+              assertThat(failure.getRequestId().toString()).isEqualTo("req-3");
+              assertThat(failure.getMessage().toString())
+                  .contains(embedding(3).getDocId())
+                  .contains("dimensions");
+              assertThat(bytes(failure.getOriginalValue()))
+                  .as("the input request's bytes")
+                  .isEqualTo(input);
+            });
   }
 
   private static byte[] bytes(ByteBuffer buffer) {

@@ -35,7 +35,9 @@ class EmbeddingDocumentTest {
             .setEmbeddedAt(Instant.ofEpochMilli(2000))
             .build();
 
-    JsonNode doc = new ObjectMapper().readTree(EmbeddingDocument.toJson(embedding, Instant.ofEpochMilli(3000)));
+    JsonNode doc =
+        new ObjectMapper()
+            .readTree(EmbeddingDocument.toJson(embedding, Instant.ofEpochMilli(3000)));
 
     assertThat(doc.get("request_id").asText()).isEqualTo("req-1");
     assertThat(doc.get("image_uri").asText()).isEqualTo("https://x/cat.png");
@@ -72,7 +74,8 @@ class EmbeddingDocumentTest {
 
   @Test
   void modeNamesAreTheWireNamesTheCliAndQueriesUse() {
-    assertThat(EmbeddingDocument.modeName(EmbeddingMode.IMAGE_INSTRUCTION)).isEqualTo("image+instruction");
+    assertThat(EmbeddingDocument.modeName(EmbeddingMode.IMAGE_INSTRUCTION))
+        .isEqualTo("image+instruction");
     assertThat(EmbeddingDocument.modeName(EmbeddingMode.IMAGE)).isEqualTo("image");
     assertThat(EmbeddingDocument.modeName(EmbeddingMode.TEXT)).isEqualTo("text");
     assertThatThrownBy(() -> EmbeddingDocument.modeName(EmbeddingMode.UNKNOWN))
@@ -84,13 +87,18 @@ class EmbeddingDocumentTest {
   void mappingFollowsTheDocumentContract() {
     JsonNode body =
         IndexManager.indexBody(
-            IndexManager.IndexSpec.of("abc", "m", EmbeddingDocument.mappings(new DenseVectorOptions(3584, "dot_product", "bbq_hnsw"))));
+            IndexManager.IndexSpec.of(
+                "abc",
+                "m",
+                EmbeddingDocument.mappings(
+                    new DenseVectorOptions(3584, "dot_product", "bbq_hnsw"))));
     JsonNode embedding = body.at("/mappings/properties/embedding");
     assertThat(embedding.get("type").asText()).isEqualTo("dense_vector");
     assertThat(embedding.get("dims").asInt()).isEqualTo(3584);
     assertThat(embedding.get("similarity").asText()).isEqualTo("dot_product");
     assertThat(embedding.at("/index_options/type").asText()).isEqualTo("bbq_hnsw");
-    assertThat(body.at("/mappings/dynamic_templates/0/metadata_strings/path_match").asText()).isEqualTo("metadata.*");
+    assertThat(body.at("/mappings/dynamic_templates/0/metadata_strings/path_match").asText())
+        .isEqualTo("metadata.*");
     assertThat(body.at("/mappings/properties/mode/type").asText()).isEqualTo("keyword");
     assertThat(body.at("/mappings/properties/model_version/type").asText()).isEqualTo("keyword");
   }
@@ -99,7 +107,10 @@ class EmbeddingDocumentTest {
   @Test
   void indexBodyIsUnchangedByteForByte() {
     IndexManager.IndexSpec spec =
-        IndexManager.IndexSpec.of("abc", "m", EmbeddingDocument.mappings(new DenseVectorOptions(16, "dot_product", "int8_hnsw")))
+        IndexManager.IndexSpec.of(
+                "abc",
+                "m",
+                EmbeddingDocument.mappings(new DenseVectorOptions(16, "dot_product", "int8_hnsw")))
             .withNumberOfReplicas(0);
     assertThat(IndexManager.indexBody(spec).toString())
         .isEqualTo(
@@ -132,7 +143,10 @@ class EmbeddingDocumentTest {
             .setEventTime(Instant.ofEpochMilli(1000))
             .setEmbeddedAt(Instant.ofEpochMilli(2000))
             .build();
-    assertThat(new String(EmbeddingDocument.toJson(embedding, Instant.ofEpochMilli(3000)), StandardCharsets.UTF_8))
+    assertThat(
+            new String(
+                EmbeddingDocument.toJson(embedding, Instant.ofEpochMilli(3000)),
+                StandardCharsets.UTF_8))
         .isEqualTo(
             "{\"request_id\":\"req-1\",\"image_uri\":\"https://x/cat.png\",\"instruction\":\"q\",\"mode\":\"image+instruction\","
                 + "\"embedding\":[0.5,-0.25],\"model_version\":\"v1\",\"pixels\":{\"height\":448,\"width\":476},"
@@ -148,7 +162,12 @@ class EmbeddingDocumentTest {
     assertThat(back.instruction()).isNull();
     assertThat(back.modelVersion()).isEqualTo("m1");
     assertThat(back.request()).containsExactly(1, 2, 3);
-    assertThat(EmbeddingDocument.Rejection.fromBytes(new EmbeddingDocument.Rejection(null, "i", null, null).toBytes()).request()).isNull();
-    assertThatThrownBy(() -> EmbeddingDocument.Rejection.fromBytes(new byte[] {9})).hasMessageContaining("format 9");
+    assertThat(
+            EmbeddingDocument.Rejection.fromBytes(
+                    new EmbeddingDocument.Rejection(null, "i", null, null).toBytes())
+                .request())
+        .isNull();
+    assertThatThrownBy(() -> EmbeddingDocument.Rejection.fromBytes(new byte[] {9}))
+        .hasMessageContaining("format 9");
   }
 }

@@ -5,14 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.abcstream.schemas.FailureStage;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.junit.jupiter.api.Test;
-import java.util.Collections;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 
 class CompletionGuardTest {
 
@@ -36,15 +36,24 @@ class CompletionGuardTest {
       CountDownLatch start = new CountDownLatch(1);
       ExecutorService pool = Executors.newFixedThreadPool(2);
       Future<Boolean> pipeline =
-          pool.submit(() -> { start.await(); return guard.complete(List.of("pipeline")); });
+          pool.submit(
+              () -> {
+                start.await();
+                return guard.complete(List.of("pipeline"));
+              });
       Future<Boolean> timeout =
-          pool.submit(() -> { start.await(); return guard.complete(List.of("timeout")); });
+          pool.submit(
+              () -> {
+                start.await();
+                return guard.complete(List.of("timeout"));
+              });
       start.countDown();
       pool.shutdown();
       assertThat(pool.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
       // Exactly one caller wins, and what went out is the winner's result.
       assertThat(pipeline.get() ^ timeout.get()).isTrue();
-      assertThat(delivered).containsExactly(pipeline.get() ? List.of("pipeline") : List.of("timeout"));
+      assertThat(delivered)
+          .containsExactly(pipeline.get() ? List.of("pipeline") : List.of("timeout"));
     }
   }
 

@@ -16,16 +16,18 @@ class DecodeBudgetTest {
     int first = budget.acquire(8 * 1024 * 1024);
     AtomicBoolean secondRunning = new AtomicBoolean();
     CountDownLatch done = new CountDownLatch(1);
-    Thread second = new Thread(() -> {
-      try {
-        int got = budget.acquire(8 * 1024 * 1024);
-        secondRunning.set(true);
-        budget.release(got);
-        done.countDown();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    Thread second =
+        new Thread(
+            () -> {
+              try {
+                int got = budget.acquire(8 * 1024 * 1024);
+                secondRunning.set(true);
+                budget.release(got);
+                done.countDown();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
     second.start();
     Thread.sleep(200);
     assertThat(secondRunning).isFalse();

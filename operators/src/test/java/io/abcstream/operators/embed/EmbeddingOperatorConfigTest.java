@@ -28,7 +28,9 @@ class EmbeddingOperatorConfigTest {
     assertThat(onTaskManager.batching().inferenceThreads()).isNull();
     for (int cores : new int[] {1, 2, 7, 64}) {
       AvailableCores taskManager = () -> cores;
-      assertThat(onTaskManager.cpuThreads(taskManager)).as("cpu threads on %d cores", cores).isEqualTo(cores);
+      assertThat(onTaskManager.cpuThreads(taskManager))
+          .as("cpu threads on %d cores", cores)
+          .isEqualTo(cores);
       assertThat(onTaskManager.batching().inferenceThreads(taskManager))
           .as("inference threads on %d cores", cores)
           .isEqualTo(Math.max(1, cores / 2));
@@ -70,7 +72,8 @@ class EmbeddingOperatorConfigTest {
     assertThatThrownBy(
             () ->
                 EmbeddingOperatorConfig.fromConfiguration(
-                    Configuration.fromMap(Map.of("embed.cpu-threads", "0")), RecordCodec.Format.AVRO))
+                    Configuration.fromMap(Map.of("embed.cpu-threads", "0")),
+                    RecordCodec.Format.AVRO))
         .hasMessageContaining("cpu threads must be >= 1");
     assertThatThrownBy(
             () ->

@@ -2,6 +2,7 @@ package io.abcstream.operators.embed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import io.abcstream.fetch.FetchConfig;
 import io.abcstream.fetch.FetchOptions;
 import io.abcstream.fetch.ImageFetcher;
@@ -12,10 +13,10 @@ import io.abcstream.model.runtime.Embedder;
 import io.abcstream.model.runtime.Embedding;
 import io.abcstream.model.runtime.EmbeddingInput;
 import io.abcstream.model.runtime.PreparedInput;
+import io.abcstream.operators.TestBundles;
 import io.abcstream.operators.batching.BatchingConfig;
 import io.abcstream.operators.batching.BatchingOptions;
 import io.abcstream.operators.batching.BatchingService;
-import io.abcstream.operators.TestBundles;
 import io.abcstream.operators.document.DocumentIds;
 import io.abcstream.schemas.EmbeddingFailure;
 import io.abcstream.schemas.EmbeddingMode;
@@ -27,7 +28,6 @@ import io.abcstream.schemas.codec.RecordCodec;
 import io.abcstream.schemas.internal.EmbeddingOutcome;
 import io.abcstream.schemas.internal.SourcedRequest;
 import io.abcstream.testkit.Tolerances;
-import com.sun.net.httpserver.HttpServer;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -35,10 +35,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -47,9 +50,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Objects;
 
 /** One request at a time through fetch, decode, tokenize and the real tiny model. */
 class EmbeddingPipelineTest {
@@ -93,7 +93,8 @@ class EmbeddingPipelineTest {
   }
 
   @Test
-  void instructionsBecomeQueryVectorsEqualToTheReferenceAndTooLongOnesAreDeadLettered() throws Exception {
+  void instructionsBecomeQueryVectorsEqualToTheReferenceAndTooLongOnesAreDeadLettered()
+      throws Exception {
     String tooLong = "many words ".repeat(30);
     SourcedRequest request =
         sourced(ByteBuffer.wrap(png), "what is in the picture?", tooLong, "the colour on the left");
@@ -101,27 +102,42 @@ class EmbeddingPipelineTest {
     List<EmbeddingOutcome> outcomes = run(request);
 
     List<ImageEmbedding> embeddings = embeddings(outcomes);
-    assertThat(embeddings).extracting(ImageEmbedding::getInstruction)
+    assertThat(embeddings)
+        .extracting(ImageEmbedding::getInstruction)
         .containsExactlyInAnyOrder("what is in the picture?", "the colour on the left");
-    List<Embedding> expected = reference.embedImage(png, List.of("what is in the picture?", "the colour on the left"));
+    List<Embedding> expected =
+        reference.embedImage(png, List.of("what is in the picture?", "the colour on the left"));
     double bound = fp32Bound("what is in the picture?", "the colour on the left");
     for (ImageEmbedding e : embeddings) {
       assertThat(e.getMode()).isEqualTo(EmbeddingMode.IMAGE_INSTRUCTION);
       assertThat(e.getDocId()).isEqualTo(DocumentIds.of("req-1", e.getInstruction()));
       assertThat(e.getImageUri()).isNull();
-      float[] want = expected.stream().filter(x -> x.instruction().equals(e.getInstruction())).findFirst().orElseThrow().vector();
-      float[] other = expected.stream().filter(x -> !x.instruction().equals(e.getInstruction())).findFirst().orElseThrow().vector();
+      float[] want =
+          expected.stream()
+              .filter(x -> x.instruction().equals(e.getInstruction()))
+              .findFirst()
+              .orElseThrow()
+              .vector();
+      float[] other =
+          expected.stream()
+              .filter(x -> !x.instruction().equals(e.getInstruction()))
+              .findFirst()
+              .orElseThrow()
+              .vector();
       assertThat(Tolerances.relativeError(e.getEmbedding(), want)).isLessThanOrEqualTo(bound);
       // the bound still tells the two queries of one image apart
       assertThat(Tolerances.relativeError(e.getEmbedding(), other)).isGreaterThan(bound);
     }
-    assertThat(failures(outcomes)).singleElement().satisfies(f -> {
-      assertThat(f.getStage()).isEqualTo(FailureStage.TOKENIZE);
-      assertThat(f.getErrorClass()).isEqualTo(ErrorClass.INSTRUCTION_TOO_LONG);
-      assertThat(f.getInstruction()).isEqualTo(tooLong);
-      assertThat(f.getRequestId()).isEqualTo("req-1");
-      assertThat(f.getOriginalValue()).isNotNull();
-    });
+    assertThat(failures(outcomes))
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.getStage()).isEqualTo(FailureStage.TOKENIZE);
+              assertThat(f.getErrorClass()).isEqualTo(ErrorClass.INSTRUCTION_TOO_LONG);
+              assertThat(f.getInstruction()).isEqualTo(tooLong);
+              assertThat(f.getRequestId()).isEqualTo("req-1");
+              assertThat(f.getOriginalValue()).isNotNull();
+            });
   }
 
   @Test
@@ -143,16 +159,20 @@ class EmbeddingPipelineTest {
   }
 
   @Test
-  void aBmpWithNonZeroReservedHeaderBytesFetchedOverHttpIsEmbeddedAsPillowReadsIt() throws Exception {
-    // Pillow ignores the BMP header's reserved words; the fetch (reject-unknown-format is on by default)
-    // once refused such files. Same pixels as the PNG, so the same vector as the reference gives for it.
+  void aBmpWithNonZeroReservedHeaderBytesFetchedOverHttpIsEmbeddedAsPillowReadsIt()
+      throws Exception {
+    // Pillow ignores the BMP header's reserved words; the fetch (reject-unknown-format is on by
+    // default)
+    // once refused such files. Same pixels as the PNG, so the same vector as the reference gives
+    // for it.
     RgbImage pixels = ImageDecoder.defaults().decode(png);
     byte[] bmp = bmp24(pixels);
     bmp[6] = 0x12;
     bmp[7] = 0x34;
     bmp[8] = 0x56;
     bmp[9] = 0x78;
-    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
     server.createContext(
         "/cat.bmp",
         exchange -> {
@@ -168,12 +188,14 @@ class EmbeddingPipelineTest {
     try (ImageFetcher http = ImageFetcher.create(loopback)) {
       EmbeddingPipeline overHttp = pipeline(http, PipelineMetrics.NONE);
       String uri = "http://127.0.0.1:" + server.getAddress().getPort() + "/cat.bmp";
-      List<EmbeddingOutcome> outcomes = overHttp.embed(sourced(uri), stage -> {}).get(120, TimeUnit.SECONDS);
+      List<EmbeddingOutcome> outcomes =
+          overHttp.embed(sourced(uri), stage -> {}).get(120, TimeUnit.SECONDS);
 
       assertThat(failures(outcomes)).isEmpty();
       ImageEmbedding e = embeddings(outcomes).get(0);
       assertThat(e.getImageUri()).isEqualTo(uri);
-      assertThat(e.getPixelsWidth()).isEqualTo(embeddings(run(sourced(ByteBuffer.wrap(png)))).get(0).getPixelsWidth());
+      assertThat(e.getPixelsWidth())
+          .isEqualTo(embeddings(run(sourced(ByteBuffer.wrap(png)))).get(0).getPixelsWidth());
       float[] want = reference.embedImage(png, List.of()).get(0).vector();
       assertThat(Tolerances.relativeError(e.getEmbedding(), want)).isLessThanOrEqualTo(fp32Bound());
     } finally {
@@ -247,11 +269,14 @@ class EmbeddingPipelineTest {
         broken.embed(sourced(ByteBuffer.wrap(png), "x"), entered::add).get(120, TimeUnit.SECONDS);
 
     assertThat(entered).containsExactly(FailureStage.FETCH, FailureStage.IMAGE);
-    assertThat(failures(outcomes)).singleElement().satisfies(f -> {
-      assertThat(f.getStage()).isEqualTo(FailureStage.IMAGE);
-      assertThat(f.getErrorClass()).isEqualTo(ErrorClass.UNKNOWN);
-      assertThat(f.getMessage()).contains("bug after the decode");
-    });
+    assertThat(failures(outcomes))
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.getStage()).isEqualTo(FailureStage.IMAGE);
+              assertThat(f.getErrorClass()).isEqualTo(ErrorClass.UNKNOWN);
+              assertThat(f.getMessage()).contains("bug after the decode");
+            });
   }
 
   /**
@@ -260,13 +285,19 @@ class EmbeddingPipelineTest {
    * roundings over the longest prompt and the image's t*h*w patches ({@link Tolerances}).
    */
   private static double fp32Bound(String... instructions) {
-    PreprocessedImage image = reference.preprocessor().decodeAndPreprocess(reference.decoder(), png);
-    List<PreparedInput> rows = instructions.length == 0
-        ? List.of(reference.model().prepare(EmbeddingInput.image(image)))
-        : Arrays.stream(instructions).map(i -> reference.model().prepare(EmbeddingInput.query(image, i))).toList();
+    PreprocessedImage image =
+        reference.preprocessor().decodeAndPreprocess(reference.decoder(), png);
+    List<PreparedInput> rows =
+        instructions.length == 0
+            ? List.of(reference.model().prepare(EmbeddingInput.image(image)))
+            : Arrays.stream(instructions)
+                .map(i -> reference.model().prepare(EmbeddingInput.query(image, i)))
+                .toList();
     int padded = rows.stream().mapToInt(PreparedInput::length).max().orElseThrow();
     long[] g = image.gridThw();
-    int n = Tolerances.TinyModel.COMMITTED.fp32Roundings(true, instructions.length > 0, padded, (int) (g[0] * g[1] * g[2]));
+    int n =
+        Tolerances.TinyModel.COMMITTED.fp32Roundings(
+            true, instructions.length > 0, padded, (int) (g[0] * g[1] * g[2]));
     return Tolerances.fp32Apart(n, n);
   }
 

@@ -19,10 +19,19 @@ class FailuresTest {
   @Test
   void aLongMessageIsCutTheSameWayForEveryStage() {
     EmbeddingFailure validate =
-        Failures.of(SourcedRequest.newBuilder().build(), null, FailureStage.VALIDATE, ErrorClass.INVALID_REQUEST, LONG, 1, null, "m");
+        Failures.of(
+            SourcedRequest.newBuilder().build(),
+            null,
+            FailureStage.VALIDATE,
+            ErrorClass.INVALID_REQUEST,
+            LONG,
+            1,
+            null,
+            "m");
     // Before one builder, an index rejection was cut at 4,000 characters with "...".
     EmbeddingFailure index =
-        Failures.indexRejected(new DeadLetter(IndexOperation.index("i", "d", "{}"), LONG, "t", 400, 1), Instant.EPOCH);
+        Failures.indexRejected(
+            new DeadLetter(IndexOperation.index("i", "d", "{}"), LONG, "t", 400, 1), Instant.EPOCH);
 
     for (EmbeddingFailure failure : new EmbeddingFailure[] {validate, index}) {
       String message = failure.getMessage().toString();
@@ -34,6 +43,7 @@ class FailuresTest {
   @Test
   void aShortMessageIsKeptAsIs() {
     assertThat(Failures.truncate("short")).isEqualTo("short");
-    assertThat(Failures.truncate("y".repeat(Failures.MAX_MESSAGE_CHARS))).hasSize(Failures.MAX_MESSAGE_CHARS);
+    assertThat(Failures.truncate("y".repeat(Failures.MAX_MESSAGE_CHARS)))
+        .hasSize(Failures.MAX_MESSAGE_CHARS);
   }
 }

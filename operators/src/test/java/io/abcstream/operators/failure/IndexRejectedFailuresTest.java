@@ -20,7 +20,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** A document Elasticsearch rejected becomes an INDEX failure built from what its operation holds, not from its JSON. */
+/**
+ * A document Elasticsearch rejected becomes an INDEX failure built from what its operation holds,
+ * not from its JSON.
+ */
 class IndexRejectedFailuresTest {
 
   private static final Instant NOW = Instant.parse("2026-01-02T03:04:05Z");
@@ -29,7 +32,8 @@ class IndexRejectedFailuresTest {
   private static final RecordCodec<ImageEmbeddingRequest> AVRO =
       RecordCodec.of(RecordCodec.Format.AVRO, ImageEmbeddingRequest.class);
 
-  private static ImageEmbedding.Builder embedding(String requestId, String image, String instruction) {
+  private static ImageEmbedding.Builder embedding(
+      String requestId, String image, String instruction) {
     return ImageEmbedding.newBuilder()
         .setDocId("d1")
         .setRequestId(requestId)
@@ -41,7 +45,8 @@ class IndexRejectedFailuresTest {
         .setEmbeddedAt(Instant.EPOCH);
   }
 
-  private static IndexOperation operation(ImageEmbedding embedding, RecordCodec.Format inputFormat) {
+  private static IndexOperation operation(
+      ImageEmbedding embedding, RecordCodec.Format inputFormat) {
     return new DocumentConverter("abc-m1", inputFormat).apply(embedding, null);
   }
 
@@ -53,7 +58,12 @@ class IndexRejectedFailuresTest {
             .setEventTime(Instant.ofEpochMilli(1_700_000_000_000L))
             .build();
     DeadLetter letter =
-        new DeadLetter(operation(embedding, RecordCodec.Format.AVRO), "different number of dimensions", "document_parsing_exception", 400, 1);
+        new DeadLetter(
+            operation(embedding, RecordCodec.Format.AVRO),
+            "different number of dimensions",
+            "document_parsing_exception",
+            400,
+            1);
 
     EmbeddingFailure failure = Failures.indexRejected(letter, NOW);
 
@@ -69,13 +79,16 @@ class IndexRejectedFailuresTest {
         .contains("d1")
         .contains("HTTP 400 document_parsing_exception: different number of dimensions");
 
-    ImageEmbeddingRequest request = SingleObjectCodec.forClass(ImageEmbeddingRequest.class).decode(bytes(failure.getOriginalValue()));
+    ImageEmbeddingRequest request =
+        SingleObjectCodec.forClass(ImageEmbeddingRequest.class)
+            .decode(bytes(failure.getOriginalValue()));
     assertThat(request.getId().toString()).isEqualTo("req-9");
     assertThat(request.getImage().toString()).isEqualTo("https://x/9.jpg");
     assertThat(request.getInstructions()).extracting(Object::toString).containsExactly("find cats");
     assertThat(request.getMetadata()).containsExactly(Map.entry("team", "vision"));
     assertThat(request.getEventTime()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_000L));
-    assertThat(new String(bytes(failure.getOriginalKey()), StandardCharsets.UTF_8)).isEqualTo("req-9");
+    assertThat(new String(bytes(failure.getOriginalKey()), StandardCharsets.UTF_8))
+        .isEqualTo("req-9");
   }
 
   @Test
@@ -95,9 +108,13 @@ class IndexRejectedFailuresTest {
             .build();
     IndexOperation op = operation(embedding, RecordCodec.Format.AVRO);
     // A document the handler could not read back still yields the full request: it is never parsed.
-    IndexOperation unreadable = IndexOperation.index(op.index(), op.id(), "not json".getBytes(StandardCharsets.UTF_8), op.context());
+    IndexOperation unreadable =
+        IndexOperation.index(
+            op.index(), op.id(), "not json".getBytes(StandardCharsets.UTF_8), op.context());
 
-    EmbeddingFailure failure = Failures.indexRejected(new DeadLetter(unreadable, "bad", "mapper_parsing_exception", 400, 1), NOW);
+    EmbeddingFailure failure =
+        Failures.indexRejected(
+            new DeadLetter(unreadable, "bad", "mapper_parsing_exception", 400, 1), NOW);
 
     assertThat(bytes(failure.getOriginalValue())).isEqualTo(AVRO.encode(input));
     assertThat(failure.getRequestId().toString()).isEqualTo("req-bytes");
@@ -106,7 +123,12 @@ class IndexRejectedFailuresTest {
   @Test
   void operationWithoutContextStillGivesAFailureWithoutRequest() {
     DeadLetter letter =
-        new DeadLetter(IndexOperation.index("i", "d", "not json"), "failed to parse", "x_content_parse_exception", 400, 1);
+        new DeadLetter(
+            IndexOperation.index("i", "d", "not json"),
+            "failed to parse",
+            "x_content_parse_exception",
+            400,
+            1);
     EmbeddingFailure failure = Failures.indexRejected(letter, NOW);
     assertThat(failure.getRequestId()).isNull();
     assertThat(failure.getOriginalValue()).isNull();
@@ -117,10 +139,16 @@ class IndexRejectedFailuresTest {
   void imageOnlyDocumentRebuildsARequestWithoutInstructions() throws Exception {
     DeadLetter letter =
         new DeadLetter(
-            operation(embedding("r", "data:image/png;base64,AA", null).build(), RecordCodec.Format.AVRO),
-            "bad", "mapper_parsing_exception", 400, 2);
+            operation(
+                embedding("r", "data:image/png;base64,AA", null).build(), RecordCodec.Format.AVRO),
+            "bad",
+            "mapper_parsing_exception",
+            400,
+            2);
     EmbeddingFailure failure = Failures.indexRejected(letter, NOW);
-    ImageEmbeddingRequest request = SingleObjectCodec.forClass(ImageEmbeddingRequest.class).decode(bytes(failure.getOriginalValue()));
+    ImageEmbeddingRequest request =
+        SingleObjectCodec.forClass(ImageEmbeddingRequest.class)
+            .decode(bytes(failure.getOriginalValue()));
     assertThat(request.getInstructions()).isEqualTo(List.of());
     assertThat(request.getMetadata()).isEqualTo(Map.of());
     assertThat(failure.getAttempts()).isEqualTo(2);
@@ -129,7 +157,12 @@ class IndexRejectedFailuresTest {
   @Test
   void inlineImageBytesCannotBeRebuiltSoTheFailureHasNoRequest() {
     DeadLetter letter =
-        new DeadLetter(operation(embedding("r-inline", null, "q").build(), RecordCodec.Format.AVRO), "bad", "x", 400, 1);
+        new DeadLetter(
+            operation(embedding("r-inline", null, "q").build(), RecordCodec.Format.AVRO),
+            "bad",
+            "x",
+            400,
+            1);
     EmbeddingFailure failure = Failures.indexRejected(letter, NOW);
     assertThat(failure.getRequestId().toString()).isEqualTo("r-inline");
     assertThat(failure.getOriginalValue()).isNull();
@@ -140,8 +173,12 @@ class IndexRejectedFailuresTest {
   void theRebuiltRequestUsesTheInputTopicsFormat() throws Exception {
     DeadLetter letter =
         new DeadLetter(
-            operation(embedding("r-json", "https://x/j.png", "which?").build(), RecordCodec.Format.JSON),
-            "bad", "mapper_parsing_exception", 400, 1);
+            operation(
+                embedding("r-json", "https://x/j.png", "which?").build(), RecordCodec.Format.JSON),
+            "bad",
+            "mapper_parsing_exception",
+            400,
+            1);
     EmbeddingFailure failure = Failures.indexRejected(letter, NOW);
     byte[] value = bytes(failure.getOriginalValue());
     assertThat(new String(value, StandardCharsets.UTF_8)).startsWith("{").contains("\"r-json\"");

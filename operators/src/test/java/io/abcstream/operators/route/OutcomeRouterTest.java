@@ -62,7 +62,9 @@ class OutcomeRouterTest {
               .build(),
           0L);
 
-      assertThat(harness.extractOutputValues()).extracting(ImageEmbedding::getDocId).containsExactly("d");
+      assertThat(harness.extractOutputValues())
+          .extracting(ImageEmbedding::getDocId)
+          .containsExactly("d");
       assertThat(lag.getValue()).isBetween(60_000L, 600_000L);
     }
   }

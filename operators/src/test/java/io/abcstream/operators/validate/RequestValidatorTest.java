@@ -11,11 +11,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.assertj.core.groups.Tuple;
 
 class RequestValidatorTest {
 
@@ -29,14 +29,39 @@ class RequestValidatorTest {
 
   static Stream<Arguments> wholeRequestRejections() {
     return Stream.of(
-        Arguments.of("blank id", request(" ", "https://x/a.png"), ErrorClass.INVALID_REQUEST, "id is missing"),
-        Arguments.of("no scheme", request("r", "just-a-path.png"), ErrorClass.INVALID_REQUEST, "no scheme"),
-        Arguments.of("bad scheme", request("r", "ftp://x/a.png"), ErrorClass.INVALID_REQUEST, "'ftp' is not allowed"),
-        Arguments.of("javascript", request("r", "javascript:alert(1)"), ErrorClass.INVALID_REQUEST, "not allowed"),
-        Arguments.of("unparseable", request("r", "http://exa mple.com/a b"), ErrorClass.INVALID_REQUEST, "does not parse"),
+        Arguments.of(
+            "blank id",
+            request(" ", "https://x/a.png"),
+            ErrorClass.INVALID_REQUEST,
+            "id is missing"),
+        Arguments.of(
+            "no scheme", request("r", "just-a-path.png"), ErrorClass.INVALID_REQUEST, "no scheme"),
+        Arguments.of(
+            "bad scheme",
+            request("r", "ftp://x/a.png"),
+            ErrorClass.INVALID_REQUEST,
+            "'ftp' is not allowed"),
+        Arguments.of(
+            "javascript",
+            request("r", "javascript:alert(1)"),
+            ErrorClass.INVALID_REQUEST,
+            "not allowed"),
+        Arguments.of(
+            "unparseable",
+            request("r", "http://exa mple.com/a b"),
+            ErrorClass.INVALID_REQUEST,
+            "does not parse"),
         Arguments.of("blank uri", request("r", "  "), ErrorClass.INVALID_REQUEST, "blank"),
-        Arguments.of("empty bytes", request("r", ByteBuffer.allocate(0)), ErrorClass.INVALID_REQUEST, "empty"),
-        Arguments.of("big bytes", request("r", ByteBuffer.allocate(11)), ErrorClass.IMAGE_TOO_LARGE, "11 bytes"),
+        Arguments.of(
+            "empty bytes",
+            request("r", ByteBuffer.allocate(0)),
+            ErrorClass.INVALID_REQUEST,
+            "empty"),
+        Arguments.of(
+            "big bytes",
+            request("r", ByteBuffer.allocate(11)),
+            ErrorClass.IMAGE_TOO_LARGE,
+            "11 bytes"),
         Arguments.of(
             "too many instructions",
             request("r", "https://x/a.png", "a", "b", "c", "d"),
@@ -46,30 +71,38 @@ class RequestValidatorTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("wholeRequestRejections")
-  void rejectsTheWholeRequest(String name, ImageEmbeddingRequest request, ErrorClass errorClass, String message) {
+  void rejectsTheWholeRequest(
+      String name, ImageEmbeddingRequest request, ErrorClass errorClass, String message) {
     ValidationResult result = validator.validate(sourced(request));
 
     assertThat(result.accepted()).isNull();
-    assertThat(result.rejections()).singleElement().satisfies(r -> {
-      assertThat(r.stage()).isEqualTo(FailureStage.VALIDATE);
-      assertThat(r.errorClass()).isEqualTo(errorClass);
-      assertThat(r.instruction()).isNull();
-      assertThat(r.message()).contains(message);
-    });
+    assertThat(result.rejections())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.stage()).isEqualTo(FailureStage.VALIDATE);
+              assertThat(r.errorClass()).isEqualTo(errorClass);
+              assertThat(r.instruction()).isNull();
+              assertThat(r.message()).contains(message);
+            });
   }
 
   @Test
   void undecodableRecordIsMalformedAtDecode() {
-    SourcedRequest malformed = SourcedRequest.newBuilder().setMalformedReason("NOT_SINGLE_OBJECT: x").build();
+    SourcedRequest malformed =
+        SourcedRequest.newBuilder().setMalformedReason("NOT_SINGLE_OBJECT: x").build();
 
     ValidationResult result = validator.validate(malformed);
 
     assertThat(result.accepted()).isNull();
-    assertThat(result.rejections()).singleElement().satisfies(r -> {
-      assertThat(r.stage()).isEqualTo(FailureStage.DECODE);
-      assertThat(r.errorClass()).isEqualTo(ErrorClass.MALFORMED_EVENT);
-      assertThat(r.message()).contains("NOT_SINGLE_OBJECT");
-    });
+    assertThat(result.rejections())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.stage()).isEqualTo(FailureStage.DECODE);
+              assertThat(r.errorClass()).isEqualTo(ErrorClass.MALFORMED_EVENT);
+              assertThat(r.message()).contains("NOT_SINGLE_OBJECT");
+            });
   }
 
   @Test
@@ -89,7 +122,8 @@ class RequestValidatorTest {
 
   @Test
   void allInstructionsRejectedMeansNothingIsEmbedded() {
-    ValidationResult result = validator.validate(sourced(request("r", "https://x/a.png", "<|image_pad|>")));
+    ValidationResult result =
+        validator.validate(sourced(request("r", "https://x/a.png", "<|image_pad|>")));
 
     assertThat(result.accepted()).isNull();
     assertThat(result.rejections()).hasSize(1);
@@ -97,7 +131,8 @@ class RequestValidatorTest {
 
   @Test
   void duplicateInstructionsAreEmbeddedOnce() {
-    ValidationResult result = validator.validate(sourced(request("r", "https://x/a.png", "a", "a", "b")));
+    ValidationResult result =
+        validator.validate(sourced(request("r", "https://x/a.png", "a", "a", "b")));
 
     assertThat(result.accepted().getInstructions()).containsExactly("a", "b");
     assertThat(result.rejections()).isEmpty();
@@ -135,6 +170,11 @@ class RequestValidatorTest {
   }
 
   static SourcedRequest sourced(ImageEmbeddingRequest request) {
-    return SourcedRequest.newBuilder().setRequest(request).setTopic("t").setPartition(0).setOffset(1).build();
+    return SourcedRequest.newBuilder()
+        .setRequest(request)
+        .setTopic("t")
+        .setPartition(0)
+        .setOffset(1)
+        .build();
   }
 }

@@ -14,7 +14,9 @@ public final class CodecException extends Exception {
     UNKNOWN_SCHEMA,
     /** The payload ended before the record did. */
     TRUNCATED,
-    /** The payload does not match the writer schema (bad lengths, bad union index, trailing bytes). */
+    /**
+     * The payload does not match the writer schema (bad lengths, bad union index, trailing bytes).
+     */
     MALFORMED,
     /** The JSON text is not syntactically valid JSON. */
     INVALID_JSON,

@@ -17,6 +17,7 @@ import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.avro.LogicalType;
 import org.apache.avro.LogicalTypes;
@@ -25,7 +26,6 @@ import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
-import java.util.Locale;
 
 /**
  * Plain JSON with the schema's field names (not Avro's JSON encoding): nullable fields are plain
@@ -165,7 +165,8 @@ public final class JsonCodec<T extends SpecificRecord> implements RecordCodec<T>
           Map<String, Object> map = new LinkedHashMap<>();
           for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            map.put(e.getKey(), fromJson(schema.getValueType(), e.getValue(), path + "." + e.getKey()));
+            map.put(
+                e.getKey(), fromJson(schema.getValueType(), e.getValue(), path + "." + e.getKey()));
           }
           return map;
         }
@@ -227,11 +228,13 @@ public final class JsonCodec<T extends SpecificRecord> implements RecordCodec<T>
       }
       throw mismatch(path, "a value (the field is not nullable)", node);
     }
-    // {"bytes": "..."} or {"string": "..."} picks a branch explicitly, as Avro's JSON encoding does.
+    // {"bytes": "..."} or {"string": "..."} picks a branch explicitly, as Avro's JSON encoding
+    // does.
     if (node.isObject() && node.size() == 1) {
       String key = node.fieldNames().next();
       for (Schema branch : branches) {
-        if (branchName(branch).equals(key) && branch.getType() != Schema.Type.RECORD
+        if (branchName(branch).equals(key)
+            && branch.getType() != Schema.Type.RECORD
             && branch.getType() != Schema.Type.MAP) {
           return fromJson(branch, node.get(key), path + "." + key);
         }
@@ -265,7 +268,8 @@ public final class JsonCodec<T extends SpecificRecord> implements RecordCodec<T>
       case INT:
       case LONG:
         return node.isIntegralNumber()
-            || (node.isTextual() && schema.getLogicalType() instanceof LogicalTypes.TimestampMillis);
+            || (node.isTextual()
+                && schema.getLogicalType() instanceof LogicalTypes.TimestampMillis);
       case FLOAT:
       case DOUBLE:
         return node.isNumber();
@@ -334,7 +338,8 @@ public final class JsonCodec<T extends SpecificRecord> implements RecordCodec<T>
       case INT:
         return f.numberNode((Integer) value);
       case LONG:
-        return f.numberNode(value instanceof Instant ? ((Instant) value).toEpochMilli() : (Long) value);
+        return f.numberNode(
+            value instanceof Instant ? ((Instant) value).toEpochMilli() : (Long) value);
       case FLOAT:
         return f.numberNode((Float) value);
       case DOUBLE:

@@ -8,7 +8,9 @@ public interface RecordCodec<T> {
 
   byte[] encode(T record);
 
-  /** Decodes {@code bytes}; never returns null and never throws anything but {@link CodecException}. */
+  /**
+   * Decodes {@code bytes}; never returns null and never throws anything but {@link CodecException}.
+   */
   T decode(byte[] bytes) throws CodecException;
 
   /** Which wire format a codec speaks. */
@@ -28,8 +30,7 @@ public interface RecordCodec<T> {
     }
   }
 
-  static <T extends SpecificRecord> RecordCodec<T> of(
-      Format format, Class<T> type) {
+  static <T extends SpecificRecord> RecordCodec<T> of(Format format, Class<T> type) {
     return format == Format.AVRO ? SingleObjectCodec.forClass(type) : JsonCodec.forClass(type);
   }
 }

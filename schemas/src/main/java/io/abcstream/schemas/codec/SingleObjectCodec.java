@@ -112,7 +112,8 @@ public final class SingleObjectCodec<T extends SpecificRecord> implements Record
     }
     SpecificDatumReader<T> reader = readerFor(fp);
     BinaryDecoder decoder =
-        DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, null);
+        DecoderFactory.get()
+            .binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, null);
     T record;
     try {
       synchronized (reader) {

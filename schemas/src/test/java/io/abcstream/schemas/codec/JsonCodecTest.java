@@ -10,13 +10,14 @@ import io.abcstream.schemas.ImageEmbeddingRequest;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class JsonCodecTest {
 
-  private final JsonCodec<ImageEmbeddingRequest> codec = JsonCodec.forClass(ImageEmbeddingRequest.class);
+  private final JsonCodec<ImageEmbeddingRequest> codec =
+      JsonCodec.forClass(ImageEmbeddingRequest.class);
 
   @Test
   void requestRoundTrips() throws Exception {
@@ -27,7 +28,10 @@ class JsonCodecTest {
   @Test
   void inlineBytesRoundTripAsBase64Object() throws Exception {
     ImageEmbeddingRequest request =
-        ImageEmbeddingRequest.newBuilder().setId("b").setImage(ByteBuffer.wrap(new byte[] {1, 2, 3})).build();
+        ImageEmbeddingRequest.newBuilder()
+            .setId("b")
+            .setImage(ByteBuffer.wrap(new byte[] {1, 2, 3}))
+            .build();
     String json = new String(codec.encode(request), StandardCharsets.UTF_8);
     assertThat(json).contains("\"image\":{\"bytes\":\"AQID\"}");
     assertThat(codec.decode(json.getBytes(StandardCharsets.UTF_8))).isEqualTo(request);
@@ -48,7 +52,9 @@ class JsonCodecTest {
   void eventTimeAcceptsEpochMillisAndIsoInstants() throws Exception {
     assertThat(decode("{\"id\":\"r\",\"image\":\"u\",\"event_time\":1000}").getEventTime())
         .isEqualTo(Instant.ofEpochMilli(1000));
-    assertThat(decode("{\"id\":\"r\",\"image\":\"u\",\"event_time\":\"1970-01-01T00:00:02Z\"}").getEventTime())
+    assertThat(
+            decode("{\"id\":\"r\",\"image\":\"u\",\"event_time\":\"1970-01-01T00:00:02Z\"}")
+                .getEventTime())
         .isEqualTo(Instant.ofEpochMilli(2000));
   }
 

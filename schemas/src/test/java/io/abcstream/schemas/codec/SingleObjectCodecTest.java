@@ -13,6 +13,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
@@ -26,7 +27,6 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.junit.jupiter.api.Test;
-import java.nio.ByteOrder;
 
 class SingleObjectCodecTest {
 
@@ -78,7 +78,8 @@ class SingleObjectCodecTest {
             .setMessage("127.0.0.1 is a loopback address")
             .setFailedAt(Instant.ofEpochMilli(5))
             .build();
-    SingleObjectCodec<EmbeddingFailure> failures = SingleObjectCodec.forClass(EmbeddingFailure.class);
+    SingleObjectCodec<EmbeddingFailure> failures =
+        SingleObjectCodec.forClass(EmbeddingFailure.class);
     assertThat(failures.decode(failures.encode(failure))).isEqualTo(failure);
 
     ImageEmbedding embedding =
@@ -158,8 +159,10 @@ class SingleObjectCodecTest {
   void emptyAndGarbageAreTypedErrors() {
     assertKind(null, CodecException.Kind.EMPTY);
     assertKind(new byte[0], CodecException.Kind.EMPTY);
-    assertKind("hello world".getBytes(StandardCharsets.UTF_8), CodecException.Kind.NOT_SINGLE_OBJECT);
-    assertKind("{\"id\":\"1\"}".getBytes(StandardCharsets.UTF_8), CodecException.Kind.NOT_SINGLE_OBJECT);
+    assertKind(
+        "hello world".getBytes(StandardCharsets.UTF_8), CodecException.Kind.NOT_SINGLE_OBJECT);
+    assertKind(
+        "{\"id\":\"1\"}".getBytes(StandardCharsets.UTF_8), CodecException.Kind.NOT_SINGLE_OBJECT);
     assertKind(new byte[] {(byte) 0xC3, 0x01, 1, 2}, CodecException.Kind.TRUNCATED);
   }
 
@@ -177,7 +180,9 @@ class SingleObjectCodecTest {
           .as("prefix of %d bytes", length)
           .isInstanceOfSatisfying(
               CodecException.class,
-              e -> assertThat(e.kind()).isIn(CodecException.Kind.TRUNCATED, CodecException.Kind.MALFORMED));
+              e ->
+                  assertThat(e.kind())
+                      .isIn(CodecException.Kind.TRUNCATED, CodecException.Kind.MALFORMED));
     }
     byte[] exactlyCut = Arrays.copyOf(full, full.length - 1);
     assertKind(exactlyCut, CodecException.Kind.TRUNCATED);
@@ -216,11 +221,14 @@ class SingleObjectCodecTest {
     byte[] bytes = new byte[header.length + body.length];
     System.arraycopy(header, 0, bytes, 0, header.length);
     System.arraycopy(body, 0, bytes, header.length, body.length);
-    // Avro sees the length run past the end of the body (TRUNCATED); a size limit would say MALFORMED.
+    // Avro sees the length run past the end of the body (TRUNCATED); a size limit would say
+    // MALFORMED.
     assertThatThrownBy(() -> codec.decode(bytes))
         .isInstanceOfSatisfying(
             CodecException.class,
-            e -> assertThat(e.kind()).isIn(CodecException.Kind.TRUNCATED, CodecException.Kind.MALFORMED));
+            e ->
+                assertThat(e.kind())
+                    .isIn(CodecException.Kind.TRUNCATED, CodecException.Kind.MALFORMED));
   }
 
   private void assertKind(byte[] bytes, CodecException.Kind kind) {
