@@ -7,10 +7,8 @@ import io.abcstream.jobs.dlq.DeadLetterFilter;
 import io.abcstream.jobs.dlq.DeadLetterReplayer;
 import io.abcstream.schemas.ErrorClass;
 import io.abcstream.schemas.FailureStage;
-import io.abcstream.schemas.codec.RecordCodec;
 import java.time.Instant;
 import java.util.HashSet;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -34,23 +32,13 @@ final class DlqCommand implements Runnable {
 
   /** Options shared by list and replay. */
   static final class Selection {
-    @Option(
-        names = "--bootstrap",
-        defaultValue = "${env:ABC_KAFKA_BOOTSTRAP:-" + JobOptions.DEFAULT_BOOTSTRAP_SERVERS + "}",
-        description = "Kafka bootstrap servers (default ${DEFAULT-VALUE})")
-    String bootstrap;
+    @Mixin KafkaArgs kafka;
 
     @Option(
         names = "--topic",
         defaultValue = JobOptions.DEFAULT_DLQ_TOPIC,
         description = "dead-letter topic (default ${DEFAULT-VALUE})")
     String topic;
-
-    @Option(
-        names = "--format",
-        defaultValue = "avro",
-        description = "avro or json (default ${DEFAULT-VALUE})")
-    String format;
 
     @Option(
         names = "--class",
@@ -67,9 +55,7 @@ final class DlqCommand implements Runnable {
     Instant since;
 
     DeadLetterReplayer replayer() {
-      Properties props = new Properties();
-      props.put("bootstrap.servers", bootstrap);
-      return new DeadLetterReplayer(props, RecordCodec.Format.parse(format));
+      return new DeadLetterReplayer(kafka.clientProperties(), kafka.recordFormat());
     }
 
     DeadLetterFilter filter() {

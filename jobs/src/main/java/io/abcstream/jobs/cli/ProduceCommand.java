@@ -21,6 +21,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Produces one ImageEmbeddingRequest, the way an upstream producer would. */
@@ -54,17 +55,7 @@ final class ProduceCommand implements Callable<Integer> {
       description = "input topic (default ${DEFAULT-VALUE})")
   String topic;
 
-  @Option(
-      names = "--format",
-      defaultValue = "avro",
-      description = "avro or json (default ${DEFAULT-VALUE})")
-  String format;
-
-  @Option(
-      names = "--bootstrap",
-      defaultValue = "${env:ABC_KAFKA_BOOTSTRAP:-" + JobOptions.DEFAULT_BOOTSTRAP_SERVERS + "}",
-      description = "Kafka bootstrap servers (default ${DEFAULT-VALUE})")
-  String bootstrap;
+  @Mixin KafkaArgs kafka;
 
   @Override
   public Integer call() throws Exception {
@@ -84,10 +75,8 @@ final class ProduceCommand implements Callable<Integer> {
             .setEventTime(Instant.now())
             .build();
     byte[] value =
-        RecordCodec.of(RecordCodec.Format.parse(format), ImageEmbeddingRequest.class)
-            .encode(request);
-    Properties props = new Properties();
-    props.put("bootstrap.servers", bootstrap);
+        RecordCodec.of(kafka.recordFormat(), ImageEmbeddingRequest.class).encode(request);
+    Properties props = kafka.clientProperties();
     props.put("acks", "all");
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
