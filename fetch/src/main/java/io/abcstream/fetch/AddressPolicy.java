@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -116,6 +117,48 @@ public final class AddressPolicy implements Serializable {
 
   public boolean isPortAllowed(int port) {
     return allowedPorts.isEmpty() || allowedPorts.contains(port);
+  }
+
+  /**
+   * Where an http(s) URL may connect, before any DNS lookup.
+   *
+   * @param host the host as the resolver and the per-host limit take it (no IPv6 brackets)
+   * @param port the URL's port, or the scheme's default
+   * @param literal the address when the host is an IP literal, else null (resolve {@code host})
+   */
+  public record Target(String host, int port, InetAddress literal) {}
+
+  /**
+   * Checks what an http(s) URL names without resolving it: INVALID_REFERENCE for a missing host or
+   * a port outside 1..65535; FORBIDDEN for user info, a non-canonical numeric host, an IPv6 zone
+   * id, a cloud metadata name or a port not allowed. The caller still checks every resolved
+   * address.
+   */
+  public Target target(URI uri, String scheme) throws FetchException {
+    UrlAuthority authority;
+    try {
+      authority = UrlAuthority.parse(uri.getRawAuthority());
+    } catch (IllegalArgumentException e) {
+      throw FetchException.invalid(e.getMessage(), null);
+    }
+    if (authority.userInfo() != null) {
+      throw FetchException.forbidden("credentials (userinfo) in URLs are not allowed");
+    }
+    String spelling = HostSpelling.forbiddenReason(authority.host());
+    if (spelling != null) {
+      throw FetchException.forbidden(
+          "host denied by SSRF policy: " + spelling + " (" + authority.host() + ")");
+    }
+    if (uri.getHost() == null) {
+      // What URI cannot parse as a host, the HTTP client cannot connect to either.
+      throw FetchException.invalid("URL has no valid host: " + authority.host(), null);
+    }
+    int port = authority.port() >= 0 ? authority.port() : (scheme.equals("https") ? 443 : 80);
+    if (!isPortAllowed(port)) {
+      throw FetchException.forbidden("port " + port + " is not allowed");
+    }
+    String bare = authority.bareHost();
+    return new Target(bare, port, Cidr.parseLiteral(bare));
   }
 
   /** Null when the address may be contacted, otherwise why not. */

@@ -336,19 +336,10 @@ public final class ImageFetcher implements AutoCloseable {
         if (!config.isSchemeAllowed(scheme)) {
           throw FetchException.forbidden("URI scheme '" + scheme + "' is not allowed");
         }
-        if (uri.getRawUserInfo() != null) {
-          throw FetchException.forbidden("credentials (userinfo) in URLs are not allowed");
-        }
-        String host = uri.getHost();
-        if (host == null || host.isEmpty()) {
-          throw FetchException.invalid("URL has no valid host: " + uri, null);
-        }
-        String bareHost = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-        int port = uri.getPort() >= 0 ? uri.getPort() : (scheme.equals("https") ? 443 : 80);
-        if (!policy.isPortAllowed(port)) {
-          throw FetchException.forbidden("port " + port + " is not allowed");
-        }
-        InetAddress literal = Cidr.parseLiteral(bareHost);
+        AddressPolicy.Target target = policy.target(uri, scheme);
+        String bareHost = target.host();
+        int port = target.port();
+        InetAddress literal = target.literal();
         if (literal != null) {
           afterResolve(uri, scheme, bareHost, port, List.of(literal));
           return;
