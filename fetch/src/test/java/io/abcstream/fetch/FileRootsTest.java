@@ -2,11 +2,14 @@ package io.abcstream.fetch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -95,5 +98,93 @@ class FileRootsTest {
             FetchException.class, () -> FileRoots.read(roots.resolve(big.toUri()), 4999));
     assertThat(e.kind()).isEqualTo(FetchException.Kind.TOO_LARGE);
     assertThat(FileRoots.read(roots.resolve(big.toUri()), 5000)).hasSize(5000);
+  }
+
+  private FetchException failureOf(URI uri) {
+    FetchException e = catchThrowableOfType(FetchException.class, () -> roots.resolve(uri));
+    assertThat(e).as("expected a failure for %s", uri).isNotNull();
+    return e;
+  }
+
+  /** Outside the roots every probe gets the same answer, so none tells what exists there. */
+  @Test
+  void everythingOutsideTheRootsIsForbiddenWithOneMessageThatNamesNoPath() throws Exception {
+    Files.createSymbolicLink(root.resolve("dirlink"), outside);
+    Files.createSymbolicLink(root.resolve("filelink"), outside.resolve("passwd"));
+    Files.createSymbolicLink(root.resolve("dangling"), outside.resolve("no-such-file"));
+    Files.createSymbolicLink(root.resolve("loop"), root.resolve("loop"));
+    List<URI> probes =
+        List.of(
+            outside.resolve("passwd").toUri(), // exists
+            outside.resolve("missing").toUri(), // does not
+            URI.create(outside.resolve("passwd").toUri() + "/x"), // a file used as a directory
+            URI.create("file:///etc/passwd/x"),
+            URI.create(root.toUri() + "../secret/passwd/x"),
+            root.resolve("dirlink/passwd").toUri(), // through a link to a directory outside
+            root.resolve("dirlink/missing").toUri(),
+            root.resolve("dirlink/passwd/x").toUri(),
+            root.resolve("filelink").toUri(), // a link to a file outside
+            URI.create(root.resolve("filelink").toUri() + "/x"),
+            root.resolve("dangling").toUri(), // a link whose target outside does not exist
+            root.resolve("loop").toUri(),
+            URI.create(root.toUri() + "dirlink/../passwd"));
+    for (URI probe : probes) {
+      FetchException e = failureOf(probe);
+      assertThat(e.kind()).as("%s", probe).isEqualTo(FetchException.Kind.FORBIDDEN);
+      assertThat(e.getMessage())
+          .as("%s", probe)
+          .isEqualTo("file is outside the configured roots")
+          .doesNotContain(tmp.toString());
+    }
+  }
+
+  @Test
+  void aMissingFileInsideARootFailsNamingThePathAsGivenNeverALinkTarget() throws Exception {
+    Path target = Files.createDirectories(root.resolve("real-dir"));
+    Files.createSymbolicLink(root.resolve("alias-dir"), target);
+    URI viaLink = root.resolve("alias-dir/missing.png").toUri();
+    FetchException e = failureOf(viaLink);
+    assertThat(e.kind()).isEqualTo(FetchException.Kind.FAILED);
+    assertThat(e.getMessage()).contains(viaLink.getPath()).doesNotContain("real-dir");
+
+    // A file used as a directory inside a root is simply not found.
+    FetchException notDir = failureOf(URI.create(root.resolve("a.png").toUri() + "/x"));
+    assertThat(notDir.kind()).isEqualTo(FetchException.Kind.FAILED);
+    assertThat(notDir.getMessage()).doesNotContain("Not a directory");
+
+    // A directory reached through a link is named as given too.
+    FetchException dir = failureOf(root.resolve("alias-dir").toUri());
+    assertThat(dir.kind()).isEqualTo(FetchException.Kind.FAILED);
+    assertThat(dir.getMessage()).contains("alias-dir").doesNotContain("real-dir");
+  }
+
+  @Test
+  void anUnreadableDirectoryOutsideTheRootsIsForbiddenAndInsideFails() throws Exception {
+    assumeFalse("root".equals(System.getProperty("user.name")), "root reads every directory");
+    Path locked = Files.createDirectories(outside.resolve("locked"));
+    Path lockedInside = Files.createDirectories(root.resolve("locked"));
+    Files.setPosixFilePermissions(locked, Set.of());
+    Files.setPosixFilePermissions(lockedInside, Set.of());
+    try {
+      assertThat(kindOf(locked.resolve("x.png").toUri())).isEqualTo(FetchException.Kind.FORBIDDEN);
+      Files.createSymbolicLink(root.resolve("to-locked"), locked);
+      assertThat(kindOf(root.resolve("to-locked/x.png").toUri()))
+          .isEqualTo(FetchException.Kind.FORBIDDEN);
+      assertThat(kindOf(lockedInside.resolve("x.png").toUri()))
+          .isEqualTo(FetchException.Kind.FAILED);
+    } finally {
+      Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwx------"));
+      Files.setPosixFilePermissions(lockedInside, PosixFilePermissions.fromString("rwx------"));
+    }
+  }
+
+  @Test
+  void readFailuresNameNoPath() throws Exception {
+    Path big = root.resolve("big2.png");
+    Files.write(big, TestImages.png(5000));
+    FetchException e =
+        catchThrowableOfType(
+            FetchException.class, () -> FileRoots.read(roots.resolve(big.toUri()), 10));
+    assertThat(e.getMessage()).doesNotContain(tmp.toString());
   }
 }
