@@ -5,8 +5,10 @@ import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
 
@@ -37,11 +39,12 @@ public record FetchConfig(
     List<Integer> allowedPorts,
     List<String> allowedSchemes,
     List<String> fileRoots,
+    List<String> fileSystemAuthorities,
     int blockingThreads,
     boolean rejectUnknownFormat)
     implements Serializable {
 
-  private static final long serialVersionUID = 2L;
+  private static final long serialVersionUID = 3L;
 
   public FetchConfig {
     positive("connectTimeout", connectTimeout);
@@ -82,6 +85,11 @@ public record FetchConfig(
     allowedPorts = ports(allowedPorts);
     allowedSchemes = strings("allowedSchemes", allowedSchemes, true);
     fileRoots = strings("fileRoots", fileRoots, false);
+    fileSystemAuthorities =
+        strings("fileSystemAuthorities", fileSystemAuthorities, false).stream()
+            .map(FlinkFileSystemSource::normalizeAuthority)
+            .distinct()
+            .toList();
     if (attemptTimeout.compareTo(totalTimeout) > 0) {
       throw new IllegalArgumentException(
           "attemptTimeout ("
@@ -139,6 +147,7 @@ public record FetchConfig(
         c.get(FetchOptions.ALLOWED_PORTS),
         c.get(FetchOptions.ALLOWED_SCHEMES),
         c.get(FetchOptions.FILE_ROOTS),
+        c.get(FetchOptions.FILESYSTEM_ALLOWED_AUTHORITIES),
         c.get(FetchOptions.BLOCKING_THREADS),
         c.get(FetchOptions.REJECT_UNKNOWN_FORMAT));
   }
@@ -156,8 +165,24 @@ public record FetchConfig(
         initialBackoff, maxBackoff, backoffMultiplier, Math.min(backoffJitter, Math.nextDown(1.0)));
   }
 
+  /**
+   * The schemes a reference may use: {@code allowedSchemes}, plus file when file roots are set,
+   * plus the schemes of the allowed FileSystem authorities. Each still has its own policy at fetch
+   * time.
+   */
+  public List<String> acceptedSchemes() {
+    Set<String> out = new LinkedHashSet<>(allowedSchemes);
+    if (!fileRoots.isEmpty()) {
+      out.add("file"); // file:// is governed by the roots; listing it as well changes nothing
+    }
+    for (String a : fileSystemAuthorities) {
+      out.add(a.substring(0, a.indexOf(':')));
+    }
+    return List.copyOf(out);
+  }
+
   public boolean isSchemeAllowed(String scheme) {
-    return scheme != null && allowedSchemes.contains(scheme.toLowerCase(Locale.ROOT));
+    return scheme != null && acceptedSchemes().contains(scheme.toLowerCase(Locale.ROOT));
   }
 
   private static void positive(String name, Duration d) {

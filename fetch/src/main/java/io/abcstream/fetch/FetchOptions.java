@@ -148,13 +148,25 @@ public final class FetchOptions {
       ConfigOptions.key("fetch.allowed-schemes")
           .stringType()
           .asList()
-          .defaultValues(
-              "https", "http", "data", "file", "s3", "s3a", "s3p", "gs", "hdfs", "abfs", "abfss",
-              "wasb", "wasbs", "oss")
+          .defaultValues("https", "http", "data")
           .withDescription(
-              "URI schemes a reference may use; others are FETCH_FORBIDDEN. Schemes other than "
-                  + "http(s), data and file go through Flink's FileSystem; an allowed scheme without a "
-                  + "FileSystem plugin fails with FETCH_FAILED.");
+              "URI schemes a reference may use; others are rejected at validation. file:// is "
+                  + "also accepted when fetch.file.roots is set, and the schemes of "
+                  + "fetch.filesystem.allowed-authorities when that is set. A Flink FileSystem "
+                  + "scheme (s3, gs, hdfs, abfs, ...) listed here is still FETCH_FORBIDDEN for "
+                  + "every authority not in fetch.filesystem.allowed-authorities.");
+
+  public static final ConfigOption<List<String>> FILESYSTEM_ALLOWED_AUTHORITIES =
+      ConfigOptions.key("fetch.filesystem.allowed-authorities")
+          .stringType()
+          .asList()
+          .defaultValues()
+          .withDescription(
+              "The only scheme://authority pairs read through Flink's FileSystem plugins, e.g. "
+                  + "s3://my-bucket or hdfs://namenode:8020 (the TaskManager's credentials and "
+                  + "network reach are used, so nothing else is read); empty: no FileSystem "
+                  + "reference is read. A listed authority whose scheme has no plugin fails with "
+                  + "FETCH_FAILED.");
 
   public static final ConfigOption<List<String>> FILE_ROOTS =
       ConfigOptions.key("fetch.file.roots")

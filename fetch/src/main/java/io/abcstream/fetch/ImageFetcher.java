@@ -287,8 +287,10 @@ public final class ImageFetcher implements AutoCloseable {
           visited.add(uri);
           startHop(uri);
         }
-        default ->
-            runBlocking(() -> FlinkFileSystemSource.read(uri, config.maxBytes()), uri.toString());
+        default -> {
+          FlinkFileSystemSource.checkAllowed(uri, config.fileSystemAuthorities());
+          runBlocking(() -> FlinkFileSystemSource.read(uri, config.maxBytes()), uri.toString());
+        }
       }
     }
 

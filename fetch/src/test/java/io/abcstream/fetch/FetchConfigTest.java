@@ -25,6 +25,7 @@ class FetchConfigTest {
     c.setString("fetch.policy.allowed-ports", "80;443");
     c.setString("fetch.file.roots", "/data/images");
     c.setString("fetch.http.user-agent", "ua/1");
+    c.setString("fetch.filesystem.allowed-authorities", "S3://Bucket;hdfs://namenode:8020/");
     FetchConfig cfg = FetchConfig.fromConfiguration(c);
     assertThat(cfg.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
     assertThat(cfg.maxBytes()).isEqualTo(5L * 1024 * 1024);
@@ -35,6 +36,7 @@ class FetchConfigTest {
     assertThat(cfg.maxAttempts()).isEqualTo(FetchOptions.MAX_ATTEMPTS.defaultValue());
     assertThat(cfg.isSchemeAllowed("S3")).isTrue();
     assertThat(cfg.isSchemeAllowed("ftp")).isFalse();
+    assertThat(cfg.fileSystemAuthorities()).containsExactly("s3://bucket", "hdfs://namenode:8020");
 
     ByteArrayOutputStream bos = new ByteArrayOutputStream();
     try (ObjectOutputStream out = new ObjectOutputStream(bos)) {
@@ -70,6 +72,43 @@ class FetchConfigTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertInvalid(FetchOptions.INITIAL_BACKOFF, Duration.ofSeconds(20));
     assertThat(FetchConfig.defaults().allowedCidrs()).isEmpty();
+  }
+
+  @Test
+  void defaultSchemesAreHttpHttpsAndDataAndTheOthersComeWithTheirOwnSettings() {
+    FetchConfig defaults = FetchConfig.defaults();
+    assertThat(defaults.allowedSchemes()).containsExactly("https", "http", "data");
+    assertThat(defaults.acceptedSchemes()).containsExactly("https", "http", "data");
+    for (String scheme : List.of("file", "s3", "s3a", "gs", "hdfs", "abfs", "wasb", "oss")) {
+      assertThat(defaults.isSchemeAllowed(scheme)).as(scheme).isFalse();
+    }
+    FetchConfig withSources =
+        FetchConfig.fromConfiguration(
+            new Configuration()
+                .set(FetchOptions.FILE_ROOTS, List.of("/data/images"))
+                .set(
+                    FetchOptions.FILESYSTEM_ALLOWED_AUTHORITIES,
+                    List.of("s3://my-bucket", "hdfs://namenode:8020")));
+    assertThat(withSources.acceptedSchemes())
+        .containsExactly("https", "http", "data", "file", "s3", "hdfs");
+    assertThat(withSources.isSchemeAllowed("gs")).isFalse();
+  }
+
+  @Test
+  void fileSystemAuthoritiesMustBeSchemeAndAuthorityOfAFileSystem() {
+    for (String bad :
+        List.of(
+            "my-bucket",
+            "s3:///no-authority",
+            "s3://bucket/prefix/",
+            "s3://bucket?x=1",
+            "http://example.com",
+            "https://example.com",
+            "file://localhost",
+            "data://x",
+            "s3://bad bucket")) {
+      assertInvalid(FetchOptions.FILESYSTEM_ALLOWED_AUTHORITIES, List.of(bad));
+    }
   }
 
   @Test

@@ -41,8 +41,8 @@ class ImageFetcherSourcesTest {
             .set(FetchOptions.MAX_BYTES, new MemorySize(10_000))
             .set(FetchOptions.FILE_ROOTS, List.of(root.toString()))
             .set(
-                FetchOptions.ALLOWED_SCHEMES,
-                List.of("http", "https", "data", "file", "s3", "xyz"));
+                FetchOptions.ALLOWED_SCHEMES, List.of("http", "https", "data", "file", "s3", "xyz"))
+            .set(FetchOptions.FILESYSTEM_ALLOWED_AUTHORITIES, List.of("s3://bucket", "xyz://host"));
     fetcher =
         ImageFetcher.builder(FetchConfig.fromConfiguration(options))
             .resolver(
@@ -144,6 +144,72 @@ class ImageFetcherSourcesTest {
     try (ImageFetcher f = ImageFetcher.create(FetchConfig.defaults())) {
       FetchException e = failure(f.fetch(ImageRef.ofUri(root.resolve("a.png").toUri().toString())));
       assertThat(e.kind()).isEqualTo(FetchException.Kind.FORBIDDEN);
+    }
+  }
+
+  @Test
+  void fileSystemSchemesNeedAnAllowedAuthorityAndAreRefusedBeforeOpeningAFileSystem() {
+    // Every scheme the old default listed, but no authority: nothing is read, nothing contacted
+    // (FORBIDDEN, not the "no plugin" FAILED that FileSystem.get would give).
+    Configuration legacy =
+        new Configuration()
+            .set(
+                FetchOptions.ALLOWED_SCHEMES,
+                List.of(
+                    "https", "http", "data", "file", "s3", "s3a", "s3p", "gs", "hdfs", "abfs",
+                    "abfss", "wasb", "wasbs", "oss"));
+    try (ImageFetcher f = ImageFetcher.create(FetchConfig.fromConfiguration(legacy))) {
+      for (String uri :
+          List.of(
+              "hdfs://10.0.0.5:8020/x",
+              "s3://any-bucket/x",
+              "s3a://any-bucket/x",
+              "gs://any-bucket/x",
+              "abfs://container@account.dfs.core.windows.net/x",
+              "wasb://container@account.blob.core.windows.net/x",
+              "oss://bucket/x",
+              "hdfs:///default-namenode/x",
+              "s3://AKIAKEY:s3cr3t@any-bucket/x")) {
+        FetchException e = failure(f.fetch(ImageRef.ofUri(uri)));
+        assertThat(e.kind()).as(uri).isEqualTo(FetchException.Kind.FORBIDDEN);
+        assertThat(e.getMessage()).as(uri).doesNotContain("s3cr3t").doesNotContain("plugin");
+      }
+    }
+    // With defaults the FileSystem schemes are not even accepted.
+    try (ImageFetcher f = ImageFetcher.create(FetchConfig.defaults())) {
+      assertThat(failure(f.fetch(ImageRef.ofUri("s3://any-bucket/x"))).kind())
+          .isEqualTo(FetchException.Kind.FORBIDDEN);
+      assertThat(failure(f.fetch(ImageRef.ofUri("hdfs://10.0.0.5:8020/x"))).kind())
+          .isEqualTo(FetchException.Kind.FORBIDDEN);
+    }
+    // Only the listed authority passes the policy (and then fails for want of a plugin here).
+    assertThat(kind(ImageRef.ofUri("s3://other-bucket/key.png")))
+        .isEqualTo(FetchException.Kind.FORBIDDEN);
+    assertThat(kind(ImageRef.ofUri("s3://bucket.evil/key.png")))
+        .isEqualTo(FetchException.Kind.FORBIDDEN);
+    assertThat(failure(fetcher.fetch(ImageRef.ofUri("s3://BUCKET/key.png"))).getMessage())
+        .contains("no Flink FileSystem plugin");
+  }
+
+  @Test
+  void fileRootsEnableFileUrisWithTheDefaultSchemes() throws Exception {
+    FetchConfig config =
+        FetchConfig.fromConfiguration(
+            new Configuration().set(FetchOptions.FILE_ROOTS, List.of(root.toString())));
+    assertThat(config.allowedSchemes()).doesNotContain("file");
+    try (ImageFetcher f = ImageFetcher.create(config)) {
+      FetchedImage img =
+          f.fetch(ImageRef.ofUri(root.resolve("a.png").toUri().toString()))
+              .get(10, TimeUnit.SECONDS);
+      assertThat(img.bytes()).hasSize(2000);
+      FetchException escape =
+          failure(f.fetch(ImageRef.ofUri(root.resolve("escape.png").toUri().toString())));
+      assertThat(escape.kind()).isEqualTo(FetchException.Kind.FORBIDDEN);
+      assertThat(escape.getMessage()).doesNotContain(tmp.toString());
+      FetchException notADirectory =
+          failure(f.fetch(ImageRef.ofUri(tmp.resolve("outside.png").toUri() + "/x")));
+      assertThat(notADirectory.kind()).isEqualTo(FetchException.Kind.FORBIDDEN);
+      assertThat(notADirectory.getMessage()).doesNotContain("Not a directory");
     }
   }
 }

@@ -110,7 +110,7 @@ public final class EmbeddingJob {
     RequestValidator validator =
         RequestValidator.builder()
             .maxInlineBytes(fetch.maxBytes())
-            .allowedSchemes(new HashSet<>(fetch.allowedSchemes()))
+            .allowedSchemes(new HashSet<>(fetch.acceptedSchemes()))
             .maxInstructions(conf.get(JobOptions.MAX_INSTRUCTIONS))
             .maxInstructionChars(embedConfig.batching().maxInstructionChars())
             .reservedTokens(new HashSet<>(manifest.reservedTokens()))

@@ -55,6 +55,10 @@ class JobExampleYamlTest {
       checked++;
     }
     assertThat(checked).isGreaterThan(30);
+    // FileSystem schemes are read only from listed authorities, file:// only under roots: the
+    // example shows the narrow default, not a list of every scheme a plugin could add.
+    assertThat(example.get(FetchOptions.ALLOWED_SCHEMES)).containsExactly("https", "http", "data");
+    assertThat(example.containsKey(FetchOptions.FILESYSTEM_ALLOWED_AUTHORITIES.key())).isTrue();
     // Counted on the TaskManager, so the example must not show a number as if it were the default.
     assertThat(example.containsKey(EmbeddingOptions.CPU_THREADS.key())).isFalse();
     assertThat(example.containsKey(BatchingOptions.INFERENCE_THREADS.key())).isFalse();
