@@ -1,5 +1,6 @@
 package io.abcstream.operators.validate;
 
+import io.abcstream.fetch.UrlAuthority;
 import io.abcstream.schemas.ErrorClass;
 import io.abcstream.schemas.FailureStage;
 import io.abcstream.schemas.ImageEmbeddingRequest;
@@ -135,13 +136,14 @@ public final class RequestValidator implements Serializable {
       return "image URI is blank";
     }
     String scheme;
+    URI uri = null;
     if (text.regionMatches(true, 0, "data:", 0, 5)) {
       scheme =
           "data"; // data: URIs may be too long or unescaped for java.net.URI; the fetcher parses
       // them.
     } else {
       try {
-        URI uri = new URI(text);
+        uri = new URI(text);
         scheme = uri.getScheme();
       } catch (URISyntaxException e) {
         return "image URI does not parse: " + e.getMessage();
@@ -152,6 +154,26 @@ public final class RequestValidator implements Serializable {
     }
     if (!allowedSchemes.contains(scheme.toLowerCase(Locale.ROOT))) {
       return "image URI scheme '" + scheme + "' is not allowed (allowed: " + allowedSchemes + ")";
+    }
+    return uri == null ? null : checkAuthority(uri, text, scheme.toLowerCase(Locale.ROOT));
+  }
+
+  /**
+   * A missing host or a port outside 1..65535 is a malformed request, caught here instead of as a
+   * failed connection. How the host is spelled is the fetch policy's decision, not checked here.
+   */
+  private static String checkAuthority(URI uri, String text, String scheme) {
+    if (scheme.equals("data") || scheme.equals("file")) {
+      return null; // no host: file:// names none or localhost, which the file roots judge
+    }
+    boolean http = scheme.equals("http") || scheme.equals("https");
+    if (uri.isOpaque() || uri.getRawAuthority() == null) {
+      return http ? "image URI has no host: " + abbreviate(text) : null;
+    }
+    try {
+      UrlAuthority.parse(uri.getRawAuthority());
+    } catch (IllegalArgumentException e) {
+      return "image " + e.getMessage() + ": " + abbreviate(text);
     }
     return null;
   }

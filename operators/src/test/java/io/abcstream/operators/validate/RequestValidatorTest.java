@@ -154,6 +154,58 @@ class RequestValidatorTest {
     }
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("malformedAuthorities")
+  void aMissingHostOrAPortOutsideTheRangeIsInvalid(String uri, String message) {
+    ValidationResult result = validator.validate(sourced(request("r", uri)));
+
+    assertThat(result.accepted()).as(uri).isNull();
+    assertThat(result.rejections())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.stage()).isEqualTo(FailureStage.VALIDATE);
+              assertThat(r.errorClass()).isEqualTo(ErrorClass.INVALID_REQUEST);
+              assertThat(r.message()).contains(message);
+            });
+  }
+
+  static Stream<Arguments> malformedAuthorities() {
+    return Stream.of(
+        Arguments.of("http://127.0.0.1:99999/a.png", "outside 1..65535"),
+        Arguments.of("https://x:65536/a.png", "outside 1..65535"),
+        Arguments.of("https://x:0/a.png", "outside 1..65535"),
+        Arguments.of("https://x:99999999999999999999/a.png", "outside 1..65535"),
+        Arguments.of("http://127.1:99999/a.png", "outside 1..65535"),
+        Arguments.of("https://x:-1/a.png", "not a number"),
+        Arguments.of("http:///a.png", "no host"),
+        Arguments.of("http://:8080/a.png", "no host"),
+        Arguments.of("https://user@/a.png", "no host"),
+        Arguments.of("http:a.png", "no host"),
+        Arguments.of("s3://bucket:70000/a.png", "outside 1..65535"));
+  }
+
+  /**
+   * How a host is spelled is the fetch policy's call (FETCH_FORBIDDEN), not a malformed request.
+   */
+  @Test
+  void oddlySpelledHostsAreLeftToTheFetchPolicy() {
+    for (String uri :
+        List.of(
+            "http://127.1/a.png",
+            "http://127.0.0.1./a.png",
+            "http://0177.0.0.1/a.png",
+            "http://0xa9fea9fe/a.png",
+            "http://2130706433/a.png",
+            "http://[fe80::1%25eth0]/a.png",
+            "http://metadata.google.internal/a.png",
+            "http://x:/a.png",
+            "http://x:080/a.png")) {
+      ValidationResult result = validator.validate(sourced(request("r", uri)));
+      assertThat(result.rejections()).as(uri).isEmpty();
+    }
+  }
+
   @Test
   void imageOnlyRequestIsAccepted() {
     ValidationResult result = validator.validate(sourced(request("r", "https://x/a.png")));
