@@ -67,7 +67,7 @@ public final class ImageDecoder {
 
   /**
    * Default limit of the bytes one decode may allocate: 192 MiB. Enough for any baseline JPEG up to
-   * the pixel limit (its rows stream), a progressive 4:2:0 JPEG of 60 megapixels, an 8-bit RGB PNG
+   * the pixel limit (its rows stream), a progressive 4:2:0 JPEG of 67 megapixels, an 8-bit RGB PNG
    * of 33; a 35-byte GIF whose logical screen is 89 megapixels (268 MB of canvas) is refused.
    */
   public static final long DEFAULT_MAX_DECODE_BYTES = 192L << 20;
