@@ -15,7 +15,11 @@
  * Anything else (4-component CMYK/YCCK, other precisions, features not compiled in) is reported as
  * unsupported, and the Java side falls back to its ImageIO path.
  *
- * Memory: the input is copied once into a native buffer (libjpeg keeps pointers into it for the whole
+ * Memory: libjpeg's own allocations are capped by max_memory_to_use (the caller's decode-memory limit):
+ * a progressive or multi-scan JPEG keeps every DCT coefficient (2 bytes per sample) until its last scan,
+ * and with no backing store compiled in, a request above the cap fails (JERR_NO_BACKING_STORE) before any
+ * pixel is decoded; that and JERR_OUT_OF_MEMORY are reported as ABC_TOO_LARGE.
+ * The input is copied once into a native buffer (libjpeg keeps pointers into it for the whole
  * decode); rows go straight into a caller's Java int[], at most ABC_BATCH_PIXELS per call under
  * Get/ReleasePrimitiveArrayCritical. Every path calls jpeg_destroy_decompress and frees what it allocated.
  *
@@ -43,7 +47,7 @@
 #define ABC_TOO_LARGE 4
 
 /* Bump with any change of the JNI signatures or status codes (NativeJpeg.ABI must match). */
-#define ABC_ABI 3
+#define ABC_ABI 4
 
 /* Pixels decoded per critical section (bounds how long the GC may be held off). */
 #define ABC_BATCH_PIXELS (128 * 1024)
@@ -139,10 +143,17 @@ static int abc_is_unsupported(int code) {
            || code == JERR_BAD_LIB_VERSION || code == JERR_BAD_STRUCT_SIZE;
 }
 
+/* Errors that mean "needs more memory than the cap allows". */
+static int abc_is_too_large(int code) {
+    return code == JERR_NO_BACKING_STORE || code == JERR_OUT_OF_MEMORY;
+}
+
 static void abc_error_exit(j_common_ptr cinfo) {
     abc_error *err = (abc_error *)cinfo->err;
     abc_format_message(cinfo, err->message);
-    err->status = abc_is_unsupported(err->pub.msg_code) ? ABC_UNSUPPORTED : ABC_CORRUPT;
+    err->status = abc_is_unsupported(err->pub.msg_code) ? ABC_UNSUPPORTED
+                  : abc_is_too_large(err->pub.msg_code) ? ABC_TOO_LARGE
+                                                        : ABC_CORRUPT;
     longjmp(err->jump, 1);
 }
 
@@ -310,14 +321,18 @@ static void abc_free(abc_ctx *ctx) {
     free(ctx);
 }
 
-/* long open0(byte[] data, int length, long maxPixels, int[] info, String[] message): 0 on failure. */
+/*
+ * long open0(byte[] data, int length, long maxPixels, long maxMemory, int[] info, String[] message): 0 on
+ * failure.
+ */
 JNIEXPORT jlong JNICALL Java_io_abcstream_model_image_NativeJpeg_open0(JNIEnv *env, jclass cls, jbyteArray data,
                                                                        jint length, jlong maxPixels,
-                                                                       jintArray info, jobjectArray message) {
+                                                                       jlong maxMemory, jintArray info,
+                                                                       jobjectArray message) {
     (void)cls;
     if (data == NULL || info == NULL || message == NULL || (*env)->GetArrayLength(env, info) < 3
         || (*env)->GetArrayLength(env, message) < 1 || length <= 0
-        || length > (*env)->GetArrayLength(env, data) || maxPixels <= 0) {
+        || length > (*env)->GetArrayLength(env, data) || maxPixels <= 0 || maxMemory <= 0) {
         abc_throw(env, "java/lang/IllegalArgumentException", "open0: bad arguments");
         return 0;
     }
@@ -356,6 +371,7 @@ JNIEXPORT jlong JNICALL Java_io_abcstream_model_image_NativeJpeg_open0(JNIEnv *e
         return 0;
     }
     jpeg_create_decompress(&ctx->cinfo);
+    ctx->cinfo.mem->max_memory_to_use = (long)maxMemory;
     jpeg_mem_src(&ctx->cinfo, ctx->input, (unsigned long)length);
     abc_start(ctx, maxPixels);
     abc_set_info(env, info, ABC_OK, (jint)ctx->cinfo.output_width, (jint)ctx->cinfo.output_height);

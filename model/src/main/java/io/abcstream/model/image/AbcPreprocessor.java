@@ -131,6 +131,20 @@ public final class AbcPreprocessor {
     return preprocess(decoder.decode(encoded, probe));
   }
 
+  /**
+   * Upper bound of the bytes {@link #decodeAndPreprocess(ImageDecoder, byte[], ImageProbe)} holds
+   * for this image at once: the decode's (streamed or whole, as it will run) and, with the portable
+   * resampler, its full-size intermediate and stage-1 images.
+   */
+  public long decodeMemory(ImageProbe probe) {
+    if (ResampleEngine.VECTOR) {
+      // Both stages stream from the decoded image (or its rows): only the decode counts.
+      return probe.streamedBytes();
+    }
+    long stage1 = Math.min(Math.max(probe.pixels(), stage1MinPixels), stage1MaxPixels) * 2;
+    return probe.decodeBytes() + (probe.pixels() + stage1) * 3;
+  }
+
   private PreprocessedImage streamRows(NativeJpeg.RowReader jpeg) {
     SmartResize.Size s1;
     SmartResize.Size s2;

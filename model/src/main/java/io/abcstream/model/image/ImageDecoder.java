@@ -48,8 +48,10 @@ import javax.imageio.spi.ImageReaderSpi;
  *
  * <p>Hostile input: the byte size is checked first, then the header dimensions (read with {@code
  * ImageReader.getWidth(0)/getHeight(0)}, which parses only the header) are checked against the
- * pixel limit before any pixel is decoded; truncated data is an error (Pillow raises "image file is
- * truncated"). Memory per decode is bounded by about 8 bytes × the pixel limit.
+ * pixel limit before any pixel is decoded, then the bytes the decode will allocate (heap and
+ * native, from the samples, bits, GIF screen and JPEG coefficient buffers the header declares; see
+ * {@link ImageProbe#decodeBytes()}) against the decode-memory limit; truncated data is an error
+ * (Pillow raises "image file is truncated").
  *
  * <p>Immutable and thread-safe; each call uses its own reader.
  */
@@ -63,14 +65,23 @@ public final class ImageDecoder {
   /** Default byte limit of the encoded input: 64 MiB. */
   public static final long DEFAULT_MAX_BYTES = 64L << 20;
 
+  /**
+   * Default limit of the bytes one decode may allocate: 192 MiB. Enough for any baseline JPEG up to
+   * the pixel limit (its rows stream), a progressive 4:2:0 JPEG of 67 megapixels, an 8-bit RGB PNG
+   * of 33; a 35-byte GIF whose logical screen is 89 megapixels (268 MB of canvas) is refused.
+   */
+  public static final long DEFAULT_MAX_DECODE_BYTES = 192L << 20;
+
   private final long maxPixels;
   private final long maxBytes;
+  private final long maxDecodeBytes;
   private final int maxJpegScans;
   private final boolean nativeJpeg;
 
   private ImageDecoder(Builder b) {
     this.maxPixels = b.maxPixels;
     this.maxBytes = b.maxBytes;
+    this.maxDecodeBytes = b.maxDecodeBytes;
     this.maxJpegScans = b.maxJpegScans;
     this.nativeJpeg = b.nativeJpeg;
   }
@@ -90,6 +101,11 @@ public final class ImageDecoder {
 
   public long maxBytes() {
     return maxBytes;
+  }
+
+  /** Most bytes one decode may allocate, as {@link ImageProbe#decodeBytes()} estimates them. */
+  public long maxDecodeBytes() {
+    return maxDecodeBytes;
   }
 
   /**
@@ -135,10 +151,11 @@ public final class ImageDecoder {
     ImageFormat format = probe.format();
     int width = probe.width();
     int height = probe.height();
+    checkDecodeBytes(format, width, height, probe.decodeBytes(), "a whole decode");
     if (format == ImageFormat.JPEG && nativeJpeg && NativeJpeg.isAvailable()) {
       RgbImage img;
       try {
-        img = NativeJpeg.decode(data, maxPixels);
+        img = NativeJpeg.decode(data, maxPixels, maxDecodeBytes);
       } catch (ImageException e) {
         throw e;
       } catch (RuntimeException e) {
@@ -253,7 +270,13 @@ public final class ImageDecoder {
   }
 
   private NativeJpeg.RowReader openRows(byte[] data, ImageProbe header) {
-    NativeJpeg.RowReader rows = NativeJpeg.open(data, maxPixels);
+    checkDecodeBytes(
+        ImageFormat.JPEG,
+        header.width(),
+        header.height(),
+        header.streamedBytes(),
+        "a streamed decode");
+    NativeJpeg.RowReader rows = NativeJpeg.open(data, maxPixels, maxDecodeBytes);
     if (rows != null && (rows.width() != header.width() || rows.height() != header.height())) {
       rows.close();
       throw undecodable(
@@ -317,7 +340,14 @@ public final class ImageDecoder {
       int width = reader.getWidth(0);
       int height = reader.getHeight(0);
       checkDimensions(format, width, height);
-      return new ImageProbe(format, width, height);
+      DecodeMemory.Estimate memory =
+          DecodeMemory.of(format, data, width, height, streamsJpegRows());
+      // The cheapest way this image decodes must fit; decode() checks its own (whole) estimate.
+      checkDecodeBytes(format, width, height, memory.streamed(), "its decode");
+      if (memory.invalid() != null) {
+        throw undecodable(memory.invalid(), null);
+      }
+      return new ImageProbe(format, width, height, memory.whole(), memory.streamed());
     } catch (ImageException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
@@ -368,6 +398,33 @@ public final class ImageDecoder {
       if (sw > 0 && sh > 0) {
         checkDimensions(format, sw, sh);
       }
+    }
+  }
+
+  /**
+   * Whether {@link AbcPreprocessor#decodeAndPreprocess} streams the rows of a JPEG the native
+   * decoder takes.
+   */
+  boolean streamsJpegRows() {
+    return nativeJpeg && ResampleEngine.VECTOR && NativeJpeg.isAvailable();
+  }
+
+  private void checkDecodeBytes(ImageFormat format, int width, int height, long bytes, String how) {
+    if (bytes > maxDecodeBytes) {
+      throw new ImageException(
+          ImageException.Kind.IMAGE_TOO_LARGE,
+          format
+              + " image is "
+              + width
+              + "x"
+              + height
+              + " and "
+              + how
+              + " needs about "
+              + bytes
+              + " bytes, decode-memory limit is "
+              + maxDecodeBytes
+              + " (checked from the header, before decoding)");
     }
   }
 
@@ -651,6 +708,7 @@ public final class ImageDecoder {
   public static final class Builder {
     private long maxPixels = PILLOW_MAX_IMAGE_PIXELS;
     private long maxBytes = DEFAULT_MAX_BYTES;
+    private long maxDecodeBytes = DEFAULT_MAX_DECODE_BYTES;
     private int maxJpegScans = 256;
     private boolean nativeJpeg = true;
 
@@ -698,6 +756,19 @@ public final class ImageDecoder {
             "maxBytes must be in 1.." + Integer.MAX_VALUE + ", got " + maxBytes);
       }
       this.maxBytes = maxBytes;
+      return this;
+    }
+
+    /**
+     * Most bytes (heap and native) one decode may allocate, as estimated from the header (default
+     * {@link #DEFAULT_MAX_DECODE_BYTES}).
+     */
+    public Builder maxDecodeBytes(long maxDecodeBytes) {
+      if (maxDecodeBytes < 1 << 20) {
+        throw new IllegalArgumentException(
+            "maxDecodeBytes must be at least 1 MiB, got " + maxDecodeBytes);
+      }
+      this.maxDecodeBytes = maxDecodeBytes;
       return this;
     }
 

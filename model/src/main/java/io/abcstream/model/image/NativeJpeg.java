@@ -42,7 +42,7 @@ public final class NativeJpeg {
   private static final String LIBRARY = "libabcjpeg.so";
 
   /** Must equal ABC_ABI in abc_jpeg.c. */
-  private static final int ABI = 3;
+  private static final int ABI = 4;
 
   // Status codes of abc_jpeg.c.
   private static final int OK = 0;
@@ -96,17 +96,26 @@ public final class NativeJpeg {
    * #isAvailable()}.
    *
    * @throws ImageException {@code UNDECODABLE_IMAGE} for corrupt or truncated data, {@code
-   *     IMAGE_TOO_LARGE} when the header's {@code width × height} exceeds {@code maxPixels}
+   *     IMAGE_TOO_LARGE} when the header's {@code width × height} exceeds {@code maxPixels} or
+   *     libjpeg would need more than {@link ImageDecoder#DEFAULT_MAX_DECODE_BYTES}
    */
   static RgbImage decode(byte[] data, long maxPixels) {
+    return decode(data, maxPixels, ImageDecoder.DEFAULT_MAX_DECODE_BYTES);
+  }
+
+  /**
+   * {@link #decode(byte[], long)} with libjpeg's own allocations (the coefficient buffers of a
+   * progressive JPEG, above all) capped at {@code maxMemory} bytes: above it, IMAGE_TOO_LARGE.
+   */
+  static RgbImage decode(byte[] data, long maxPixels, long maxMemory) {
     if (!isAvailable()) {
       throw new IllegalStateException("native JPEG decoder not available: " + Holder.UNAVAILABLE);
     }
-    return decodeLoaded(data, maxPixels);
+    return decodeLoaded(data, maxPixels, maxMemory);
   }
 
-  private static RgbImage decodeLoaded(byte[] data, long maxPixels) {
-    try (RowReader rows = openLoaded(data, maxPixels)) {
+  private static RgbImage decodeLoaded(byte[] data, long maxPixels, long maxMemory) {
+    try (RowReader rows = openLoaded(data, maxPixels, maxMemory)) {
       if (rows == null) {
         return null;
       }
@@ -125,16 +134,21 @@ public final class NativeJpeg {
    * @throws ImageException as {@link #decode} for a bad header or a size over {@code maxPixels}
    */
   static RowReader open(byte[] data, long maxPixels) {
+    return open(data, maxPixels, ImageDecoder.DEFAULT_MAX_DECODE_BYTES);
+  }
+
+  /** {@link #open(byte[], long)} with libjpeg's allocations capped at {@code maxMemory} bytes. */
+  static RowReader open(byte[] data, long maxPixels, long maxMemory) {
     if (!isAvailable()) {
       throw new IllegalStateException("native JPEG decoder not available: " + Holder.UNAVAILABLE);
     }
-    return openLoaded(data, maxPixels);
+    return openLoaded(data, maxPixels, maxMemory);
   }
 
-  private static RowReader openLoaded(byte[] data, long maxPixels) {
+  private static RowReader openLoaded(byte[] data, long maxPixels, long maxMemory) {
     int[] info = new int[3];
     String[] message = new String[1];
-    long handle = open0(data, data.length, maxPixels, info, message);
+    long handle = open0(data, data.length, maxPixels, maxMemory, info, message);
     if (handle == 0) {
       if (info[0] == UNSUPPORTED) {
         return null;
@@ -262,7 +276,7 @@ public final class NativeJpeg {
    * See abc_jpeg.c: a decoder handle, or 0 with info = {status, width, height} and message[0] set.
    */
   private static native long open0(
-      byte[] data, int length, long maxPixels, int[] info, String[] message);
+      byte[] data, int length, long maxPixels, long maxMemory, int[] info, String[] message);
 
   /** Rows decoded into dst, or -status with message[0] set. */
   private static native int read0(long handle, int[] dst, int offset, int rows, String[] message);
@@ -349,7 +363,11 @@ public final class NativeJpeg {
     private static String selfTest() {
       RgbImage img;
       try {
-        img = decodeLoaded(Base64.getDecoder().decode(PROBE_JPEG), 1 << 20);
+        img =
+            decodeLoaded(
+                Base64.getDecoder().decode(PROBE_JPEG),
+                1 << 20,
+                ImageDecoder.DEFAULT_MAX_DECODE_BYTES);
       } catch (RuntimeException e) {
         return "self-test decode failed: " + e.getMessage();
       }

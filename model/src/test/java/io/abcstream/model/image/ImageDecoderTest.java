@@ -239,8 +239,12 @@ class ImageDecoderTest {
 
   @Test
   void probeReadsHeaderOnly() {
-    assertThat(DECODER.probe(TestImages.resource("jpeg_420_q90.jpg")))
-        .isEqualTo(new ImageProbe(ImageFormat.JPEG, 160, 120));
+    ImageProbe jpeg = DECODER.probe(TestImages.resource("jpeg_420_q90.jpg"));
+    assertThat(List.of(jpeg.format(), jpeg.width(), jpeg.height()))
+        .isEqualTo(List.of(ImageFormat.JPEG, 160, 120));
+    // baseline: no coefficient buffers; a whole decode holds packed ints and RGB
+    assertThat(jpeg.decodeBytes()).isBetween(160L * 120 * 7, 160L * 120 * 7 + (2 << 20));
+    assertThat(jpeg.streamedBytes()).isLessThanOrEqualTo(jpeg.decodeBytes());
     assertThat(DECODER.probe(TestImages.resource("jpeg_420_q90.jpg")).size())
         .isEqualTo(new SmartResize.Size(120, 160));
     assertKind(

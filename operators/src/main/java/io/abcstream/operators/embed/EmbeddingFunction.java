@@ -15,9 +15,10 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -31,7 +32,8 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 /**
  * The async embedding operator: fetch, decode, preprocess and tokenize on a bounded CPU pool, then
  * the shared batching service. Flink holds only the small request in flight; a timeout becomes a
- * dead letter, never a task failure.
+ * dead letter, never a task failure, and cancels the request's fetch and the stages it has not
+ * started. The CPU pool's queue is bounded: a request that finds it full is dead-lettered.
  */
 public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, EmbeddingOutcome> {
 
@@ -72,13 +74,14 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
             cpuThreads,
             60,
             TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(),
+            new ArrayBlockingQueue<>(cpuQueueSize(config.capacity())),
             DaemonThreads.factory("abc-preprocess"));
     ImageDecoder decoder =
         ImageDecoder.builder()
             .maxPixels(config.maxImagePixels())
             // One byte limit for fetching and decoding: the fetch config's.
             .maxBytes(config.fetch().maxBytes())
+            .maxDecodeBytes(config.maxDecodeMemory())
             .build();
     MetricGroup metrics = getRuntimeContext().getMetricGroup();
     pipeline =
@@ -90,8 +93,18 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
             cpu,
             inputCodec,
             flinkMetrics(metrics),
-            config.decodePixelBudget());
+            config.decodeMemoryBudget());
     registerMetrics(metrics);
+  }
+
+  /**
+   * A request's stages run one after the other, so each of the {@code capacity} requests in flight
+   * has at most one task queued; a timed-out request's task may still wait there (it is skipped
+   * when it starts) while its replacement queues one. Twice the capacity never fills in normal
+   * operation; past it, the pool rejects and the request is dead-lettered.
+   */
+  static int cpuQueueSize(int capacity) {
+    return Math.max(16, 2 * capacity);
   }
 
   @Override
@@ -99,19 +112,18 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
     CompletionGuard<EmbeddingOutcome> guard = new CompletionGuard<>(resultFuture::complete);
     inFlight.put(resultFuture, guard);
     try {
-      pipeline
-          .embed(input, guard)
-          .whenComplete(
-              (outcomes, error) ->
-                  finish(
-                      resultFuture,
-                      guard,
-                      error == null
-                          ? outcomes
-                          : List.of(
-                              failureOutcome(
-                                  input,
-                                  EmbeddingFailureClassifier.classify(error, guard.stage())))));
+      CompletableFuture<List<EmbeddingOutcome>> work = pipeline.embed(input, guard);
+      guard.attach(work);
+      work.whenComplete(
+          (outcomes, error) ->
+              finish(
+                  resultFuture,
+                  guard,
+                  error == null
+                      ? outcomes
+                      : List.of(
+                          failureOutcome(
+                              input, EmbeddingFailureClassifier.classify(error, guard.stage())))));
     } catch (RuntimeException e) {
       finish(
           resultFuture,
@@ -133,6 +145,8 @@ public final class EmbeddingFunction extends RichAsyncFunction<SourcedRequest, E
             "no result within the operator timeout (stuck in stage " + guard.stage() + ")",
             1);
     finish(resultFuture, guard, List.of(failureOutcome(input, f)));
+    // Nobody waits for the result any more: stop the fetch and skip the stages not started.
+    guard.cancelWork();
   }
 
   /** Completes once (the guard decides who wins), then forgets the request. */

@@ -6,6 +6,8 @@ import io.abcstream.operators.batching.BatchingConfig;
 import io.abcstream.schemas.codec.RecordCodec;
 import java.io.Serializable;
 import java.util.Objects;
+import java.util.Optional;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.ReadableConfig;
 
 /**
@@ -13,7 +15,11 @@ import org.apache.flink.configuration.ReadableConfig;
  *
  * @param cpuThreads decode/preprocess/tokenize threads; {@code null} = all cores of the TaskManager
  *     (see {@link #cpuThreads(AvailableCores)})
- * @param decodePixelBudget source pixels being decoded at once in one operator instance
+ * @param decodePixelBudget deprecated {@code embed.decode-pixel-budget}; read into {@code
+ *     decodeMemoryBudget} when only it is set
+ * @param decodeMemoryBudget bytes being decoded at once in one operator instance
+ * @param maxDecodeMemory most bytes one image's decode may take
+ * @param capacity requests in flight per operator instance (sizes the CPU pool's queue)
  * @param inputFormat how the request records are encoded (the Kafka source's setting)
  */
 public record EmbeddingOperatorConfig(
@@ -22,6 +28,9 @@ public record EmbeddingOperatorConfig(
     Integer cpuThreads,
     long maxImagePixels,
     long decodePixelBudget,
+    long decodeMemoryBudget,
+    long maxDecodeMemory,
+    int capacity,
     RecordCodec.Format inputFormat)
     implements Serializable {
 
@@ -39,6 +48,17 @@ public record EmbeddingOperatorConfig(
       throw new IllegalArgumentException(
           "decode pixel budget must be >= 1, got " + decodePixelBudget);
     }
+    if (decodeMemoryBudget < 1 << 20) {
+      throw new IllegalArgumentException(
+          "decode memory budget must be >= 1 MiB, got " + decodeMemoryBudget);
+    }
+    if (maxDecodeMemory < 1 << 20) {
+      throw new IllegalArgumentException(
+          "max decode memory must be >= 1 MiB, got " + maxDecodeMemory);
+    }
+    if (capacity < 1) {
+      throw new IllegalArgumentException("capacity must be >= 1, got " + capacity);
+    }
   }
 
   /**
@@ -53,7 +73,21 @@ public record EmbeddingOperatorConfig(
         conf.getOptional(EmbeddingOptions.CPU_THREADS).orElse(null),
         conf.get(EmbeddingOptions.MAX_IMAGE_PIXELS),
         conf.get(EmbeddingOptions.DECODE_PIXEL_BUDGET),
+        decodeMemoryBudget(conf),
+        conf.get(EmbeddingOptions.MAX_DECODE_MEMORY).getBytes(),
+        conf.get(EmbeddingOptions.CAPACITY),
         inputFormat);
+  }
+
+  /** The byte budget, or the deprecated pixel budget at 8 bytes per pixel when only it is set. */
+  private static long decodeMemoryBudget(ReadableConfig conf) {
+    Optional<MemorySize> bytes = conf.getOptional(EmbeddingOptions.DECODE_MEMORY_BUDGET);
+    if (bytes.isPresent()) {
+      return bytes.get().getBytes();
+    }
+    return conf.getOptional(EmbeddingOptions.DECODE_PIXEL_BUDGET)
+        .map(pixels -> Math.max(1L << 20, Math.multiplyExact(Math.max(1, pixels), 8L)))
+        .orElse(EmbeddingOptions.DECODE_MEMORY_BUDGET.defaultValue().getBytes());
   }
 
   /** The configured thread count, or every one of {@code cores} when unset. */

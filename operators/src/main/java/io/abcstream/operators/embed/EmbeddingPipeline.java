@@ -27,11 +27,14 @@ import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One request's way through the operator: fetch, decode + preprocess (CPU pool), tokenize each
  * instruction, hand the rows to the batching service, build the outcomes. The returned future never
- * fails: every failure becomes a dead-letter outcome, per instruction where it can.
+ * fails: every failure becomes a dead-letter outcome, per instruction where it can. Cancelling it
+ * (the operator's timeout) cancels the fetch, and a stage that has not started yet is skipped: a
+ * decode waiting for its budget gives up, one already running finishes and its result is dropped.
  */
 public final class EmbeddingPipeline {
 
@@ -49,6 +52,7 @@ public final class EmbeddingPipeline {
   private final String modelVersion;
   private final PipelineMetrics metrics;
   private final DecodeBudget decodeBudget;
+  private final AtomicLong skipped = new AtomicLong();
 
   public EmbeddingPipeline(
       ImageFetcher fetcher,
@@ -58,7 +62,7 @@ public final class EmbeddingPipeline {
       Executor cpu,
       RecordCodec<ImageEmbeddingRequest> inputCodec,
       PipelineMetrics metrics,
-      long decodePixelBudget) {
+      long decodeMemoryBudget) {
     this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
     this.decoder = Objects.requireNonNull(decoder, "decoder");
     this.preprocessor = Objects.requireNonNull(preprocessor, "preprocessor");
@@ -67,7 +71,7 @@ public final class EmbeddingPipeline {
     this.inputCodec = Objects.requireNonNull(inputCodec, "inputCodec");
     this.modelVersion = service.model().modelVersion();
     this.metrics = Objects.requireNonNull(metrics, "metrics");
-    this.decodeBudget = new DecodeBudget(decodePixelBudget);
+    this.decodeBudget = new DecodeBudget(decodeMemoryBudget);
   }
 
   public String modelVersion() {
@@ -80,31 +84,74 @@ public final class EmbeddingPipeline {
     ImageEmbeddingRequest request = sourced.getRequest();
     long start = System.nanoTime();
     stages.entered(FailureStage.FETCH);
+    CompletableFuture<List<EmbeddingOutcome>> result = new CompletableFuture<>();
     CompletableFuture<FetchedImage> fetched;
     try {
       fetched = fetcher.fetch(ImageRef.fromAvro(request.getImage()));
     } catch (RuntimeException e) {
       fetched = CompletableFuture.failedFuture(e);
     }
-    return fetched
+    // The operator's timeout cancels the result: stop the fetch too (its connection, its retries).
+    // ImageFetcher.fetch's future is the one to cancel; how far that reaches is the fetcher's.
+    CompletableFuture<FetchedImage> fetch = fetched;
+    result.whenComplete(
+        (outcomes, error) -> {
+          if (result.isCancelled()) {
+            fetch.cancel(true);
+          }
+        });
+    fetched
         .thenApplyAsync(
             image -> {
+              skipIfDone(result);
               metrics.fetchNanos(System.nanoTime() - start);
               stages.entered(FailureStage.IMAGE);
               long decodeStart = System.nanoTime();
-              PreprocessedImage pre = decodeWithinBudget(image);
+              PreprocessedImage pre = decodeWithinBudget(image, result);
               metrics.decodeNanos(System.nanoTime() - decodeStart);
               return pre;
             },
             cpu)
-        .thenComposeAsync(image -> embedRows(sourced, image, stages), cpu)
+        .thenComposeAsync(
+            image -> {
+              skipIfDone(result);
+              return embedRows(sourced, image, stages);
+            },
+            cpu)
         .exceptionally(
             error -> {
               // A failure without a stage of its own (a bug) is labelled by the stage it happened
               // in.
               StageFailure f = EmbeddingFailureClassifier.classify(error, stages.current);
               return List.of(failure(sourced, null, f));
+            })
+        .whenComplete(
+            (outcomes, error) -> {
+              if (error != null) {
+                result.completeExceptionally(error);
+              } else {
+                result.complete(outcomes);
+              }
             });
+    return result;
+  }
+
+  /** Work for a request whose result is out already (timed out, cancelled) is not started. */
+  private void skipIfDone(CompletableFuture<?> result) {
+    if (result.isDone()) {
+      skipped.incrementAndGet();
+      throw new CancellationException("the request's result is already completed");
+    }
+  }
+
+  /** Stages skipped because their request had completed (tests count them). */
+  long skippedStages() {
+    return skipped.get();
+  }
+
+  /** The byte budget decodes reserve from (tests look at what is free). */
+  DecodeBudget decodeBudget() {
+    return decodeBudget;
   }
 
   /** Passes stage changes on and remembers the latest, for failures that carry no stage. */
@@ -128,15 +175,19 @@ public final class EmbeddingPipeline {
    * The fetch's sniffed format and this one header read are handed on, so the decode does neither
    * again.
    */
-  private PreprocessedImage decodeWithinBudget(FetchedImage image) {
+  private PreprocessedImage decodeWithinBudget(FetchedImage image, CompletableFuture<?> result) {
     byte[] bytes = image.bytes();
     ImageProbe probe = decoder.probe(bytes, image.format());
     int permits;
     try {
-      permits = decodeBudget.acquire(probe.pixels());
+      permits = decodeBudget.acquire(preprocessor.decodeMemory(probe), result::isDone);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CancellationException("interrupted while waiting for decode memory");
+    }
+    if (permits == 0) {
+      skipped.incrementAndGet();
+      throw new CancellationException("the request completed while its decode waited for memory");
     }
     try {
       return preprocessor.decodeAndPreprocess(decoder, bytes, probe);

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -63,5 +64,17 @@ class CompletionGuardTest {
     assertThat(guard.stage()).isEqualTo(FailureStage.FETCH);
     guard.entered(FailureStage.MODEL);
     assertThat(guard.stage()).isEqualTo(FailureStage.MODEL);
+  }
+
+  @Test
+  void cancelWorkCancelsTheAttachedFutureSoTheTimeoutStopsTheRequest() {
+    CompletionGuard<String> guard = new CompletionGuard<>(results -> {});
+    guard.cancelWork(); // nothing attached yet: a no-op
+    CompletableFuture<List<String>> work = new CompletableFuture<>();
+    guard.attach(work);
+
+    guard.cancelWork();
+
+    assertThat(work).isCancelled();
   }
 }

@@ -68,6 +68,39 @@ class EmbeddingOperatorConfigTest {
   }
 
   @Test
+  void decodeMemoryIsBudgetedInBytesAndTheDeprecatedPixelBudgetStillReads() {
+    EmbeddingOperatorConfig defaults =
+        EmbeddingOperatorConfig.fromConfiguration(new Configuration(), RecordCodec.Format.AVRO);
+    assertThat(defaults.decodeMemoryBudget()).isEqualTo(512L << 20);
+    assertThat(defaults.maxDecodeMemory()).isEqualTo(192L << 20);
+    assertThat(defaults.capacity()).isEqualTo(64);
+
+    EmbeddingOperatorConfig bytes =
+        EmbeddingOperatorConfig.fromConfiguration(
+            Configuration.fromMap(
+                Map.of(
+                    "embed.decode-memory-budget", "1 gb",
+                    "embed.max-decode-memory", "64 mb",
+                    "embed.decode-pixel-budget", "5000000")),
+            RecordCodec.Format.AVRO);
+    assertThat(bytes.decodeMemoryBudget()).isEqualTo(1L << 30);
+    assertThat(bytes.maxDecodeMemory()).isEqualTo(64L << 20);
+
+    // only the old key: 8 bytes per pixel, as its description always said
+    EmbeddingOperatorConfig pixels =
+        EmbeddingOperatorConfig.fromConfiguration(
+            Configuration.fromMap(Map.of("embed.decode-pixel-budget", "50000000")),
+            RecordCodec.Format.AVRO);
+    assertThat(pixels.decodeMemoryBudget()).isEqualTo(400_000_000L);
+    assertThatThrownBy(
+            () ->
+                EmbeddingOperatorConfig.fromConfiguration(
+                    Configuration.fromMap(Map.of("embed.max-decode-memory", "1 kb")),
+                    RecordCodec.Format.AVRO))
+        .hasMessageContaining("max decode memory");
+  }
+
+  @Test
   void refusesNonPositiveLimits() {
     assertThatThrownBy(
             () ->
