@@ -256,17 +256,21 @@ class ImageFetcherHostileServerTest {
     try (ImageFetcher f = fetcher(c)) {
       int closedBefore = server.closedByClient.get(path).get();
       long writtenBefore = server.written.get(path).get();
+      int connectionsBefore = server.connections.get(path).get();
       CompletableFuture<?>[] all = new CompletableFuture<?>[n];
       for (int i = 0; i < n; i++) {
         all[i] = f.fetch(ImageRef.ofUri(server.base() + path));
       }
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (server.written.get(path).get() - writtenBefore < n * 1000L
+      // Every connection accepted and its first 1000 body bytes written.
+      while ((server.connections.get(path).get() - connectionsBefore < n
+              || server.written.get(path).get() - writtenBefore < n * 1000L)
           && System.nanoTime() < until) {
         Thread.sleep(10);
       }
       Thread.sleep(200);
       // 32 × 50 MB declared would be 1.6 GB against a 256 MiB heap; what is held is what came.
+      assertThat(server.connections.get(path).get() - connectionsBefore).isEqualTo(n);
       assertThat(server.written.get(path).get() - writtenBefore).isGreaterThanOrEqualTo(n * 1000L);
       assertThat(f.inFlightBytes()).isPositive().isLessThanOrEqualTo(n * (1000L + 2 * 65536));
       for (CompletableFuture<?> a : all) {
