@@ -41,7 +41,12 @@ public record FetchConfig(
     List<String> fileRoots,
     List<String> fileSystemAuthorities,
     int blockingThreads,
-    boolean rejectUnknownFormat)
+    boolean rejectUnknownFormat,
+    int dnsThreads,
+    Duration dnsTimeout,
+    int maxLineLength,
+    int maxHeaderCount,
+    long maxInflightBytes)
     implements Serializable {
 
   private static final long serialVersionUID = 3L;
@@ -66,6 +71,20 @@ public record FetchConfig(
     atLeast("maxConnectionsTotal", maxConnectionsTotal, 1);
     atLeast("ioThreads", ioThreads, 1);
     atLeast("blockingThreads", blockingThreads, 1);
+    atLeast("dnsThreads", dnsThreads, 1);
+    positive("dnsTimeout", dnsTimeout);
+    // Below a status line's worth no response can be read at all.
+    atLeast("maxLineLength", maxLineLength, 256);
+    atLeast("maxHeaderCount", maxHeaderCount, 1);
+    if (maxInflightBytes < maxBytes) {
+      // One image at the byte limit must fit, or it would wait for budget that never comes.
+      throw new IllegalArgumentException(
+          "maxInflightBytes ("
+              + maxInflightBytes
+              + ") must be at least maxBytes ("
+              + maxBytes
+              + ")");
+    }
     if (!(backoffMultiplier >= 1.0) || Double.isInfinite(backoffMultiplier)) {
       throw new IllegalArgumentException(
           "backoffMultiplier must be a finite number >= 1, got " + backoffMultiplier);
@@ -149,7 +168,12 @@ public record FetchConfig(
         c.get(FetchOptions.FILE_ROOTS),
         c.get(FetchOptions.FILESYSTEM_ALLOWED_AUTHORITIES),
         c.get(FetchOptions.BLOCKING_THREADS),
-        c.get(FetchOptions.REJECT_UNKNOWN_FORMAT));
+        c.get(FetchOptions.REJECT_UNKNOWN_FORMAT),
+        c.get(FetchOptions.DNS_THREADS),
+        c.get(FetchOptions.DNS_TIMEOUT),
+        c.get(FetchOptions.MAX_HEADER_LINE_LENGTH),
+        c.get(FetchOptions.MAX_HEADER_COUNT),
+        c.get(FetchOptions.MAX_INFLIGHT_BYTES).getBytes());
   }
 
   /** The SSRF policy these settings describe. */

@@ -13,6 +13,8 @@ import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 import org.apache.hc.core5.http.ConnectionClosedException;
 import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.http.MalformedChunkCodingException;
+import org.apache.hc.core5.http.MessageConstraintException;
 
 /**
  * The one pure decision table: HTTP status or exception → success, redirect, retry or fail (with
@@ -106,6 +108,11 @@ public final class FetchErrorClassifier {
     if (e instanceof SocketException || e instanceof EOFException) {
       return Decision.retry(
           FetchException.Kind.FAILED, "connection error: " + Throwables.describe(e));
+    }
+    if (e instanceof MessageConstraintException || e instanceof MalformedChunkCodingException) {
+      // A head line too long, too many headers or trailers, a bad chunk-size line: the server
+      // will send the same bytes again, and a retry would only read them again.
+      return Decision.fail(FetchException.Kind.FAILED, "protocol error: " + Throwables.describe(e));
     }
     if (e instanceof ConnectionClosedException) {
       return Decision.retry(

@@ -92,7 +92,10 @@ public final class FetchOptions {
       ConfigOptions.key("fetch.http.max-concurrent-per-host")
           .intType()
           .defaultValue(8)
-          .withDescription("Concurrent requests per host:port; more are queued, not failed.");
+          .withDescription(
+              "Concurrent requests per host:port and per resolved address:port (so sub-domains, "
+                  + "a trailing dot or an IP and its name share one limit); more are queued, not "
+                  + "failed.");
 
   public static final ConfigOption<Integer> MAX_CONNECTIONS_TOTAL =
       ConfigOptions.key("fetch.http.max-connections-total")
@@ -182,7 +185,50 @@ public final class FetchOptions {
           .intType()
           .defaultValue(8)
           .withDescription(
-              "Threads for blocking work: DNS lookups, file and Flink FileSystem reads.");
+              "Threads for file, data: and Flink FileSystem reads; DNS has its own pool "
+                  + "(fetch.dns-threads). A full queue fails the fetch at once with FETCH_FAILED.");
+
+  public static final ConfigOption<Integer> DNS_THREADS =
+      ConfigOptions.key("fetch.dns-threads")
+          .intType()
+          .defaultValue(4)
+          .withDescription(
+              "Threads for DNS lookups, apart from the read pool: a lookup blocks its thread "
+                  + "until the system resolver answers, whatever the timeout.");
+
+  public static final ConfigOption<Duration> DNS_TIMEOUT =
+      ConfigOptions.key("fetch.dns-timeout")
+          .durationType()
+          .defaultValue(Duration.ofSeconds(5))
+          .withDescription(
+              "How long a fetch waits for its DNS lookup (queue included) before failing with "
+                  + "FETCH_FAILED.");
+
+  public static final ConfigOption<Integer> MAX_HEADER_LINE_LENGTH =
+      ConfigOptions.key("fetch.http.max-line-length")
+          .intType()
+          .defaultValue(8192)
+          .withDescription(
+              "Longest line of a response head (status line, header, chunk-size line, trailer) "
+                  + "in characters; a longer one fails the fetch with FETCH_FAILED, not retried.");
+
+  public static final ConfigOption<Integer> MAX_HEADER_COUNT =
+      ConfigOptions.key("fetch.http.max-header-count")
+          .intType()
+          .defaultValue(100)
+          .withDescription(
+              "Most header lines in a response head, and most trailer lines; more fail the "
+                  + "fetch with FETCH_FAILED, not retried.");
+
+  public static final ConfigOption<MemorySize> MAX_INFLIGHT_BYTES =
+      ConfigOptions.key("fetch.max-inflight-bytes")
+          .memoryType()
+          .defaultValue(MemorySize.parse("256mb"))
+          .withDescription(
+              "Response body bytes all fetches of one operator instance hold in memory at once "
+                  + "(buffers grow as bytes arrive, never to the declared Content-Length). A "
+                  + "fetch that finds the budget spent stops reading until bytes are released, "
+                  + "bounded by its attempt timeout. At least fetch.max-bytes.");
 
   public static final ConfigOption<Boolean> REJECT_UNKNOWN_FORMAT =
       ConfigOptions.key("fetch.reject-unknown-format")

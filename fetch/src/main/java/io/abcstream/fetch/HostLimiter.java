@@ -1,7 +1,11 @@
 package io.abcstream.fetch;
 
+import java.net.InetAddress;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -76,6 +80,65 @@ final class HostLimiter {
       }
       // that waiter was cancelled meanwhile: try the next one
     }
+  }
+
+  /**
+   * The key of a host name: case and trailing dots do not make a second host ({@code Images.Test.}
+   * and {@code images.test} share one limit).
+   */
+  static String hostKey(String host, int port) {
+    String h = host.toLowerCase(Locale.ROOT);
+    int end = h.length();
+    while (end > 0 && h.charAt(end - 1) == '.') {
+      end--;
+    }
+    return h.substring(0, end) + ":" + port;
+  }
+
+  /**
+   * The key of the address a connection goes to; its own key space, so an IP literal host does not
+   * count twice against itself.
+   */
+  static String addressKey(InetAddress address, int port) {
+    return "@" + address.getHostAddress() + ":" + port;
+  }
+
+  /**
+   * One permit over several keys, taken in the given order (callers always pass host before
+   * address, and nobody waits while holding an address slot, so there is no cycle). Cancelling the
+   * future gives up the place in whichever queue it waits in and frees the slots already taken.
+   */
+  CompletableFuture<Permit> acquireAll(List<String> keys) {
+    CompletableFuture<Permit> out = new CompletableFuture<>();
+    step(keys, 0, new ArrayList<>(), out);
+    return out;
+  }
+
+  private void step(List<String> keys, int i, List<Permit> held, CompletableFuture<Permit> out) {
+    if (i == keys.size()) {
+      List<Permit> all = List.copyOf(held);
+      Permit combined = () -> all.forEach(Permit::release);
+      if (!out.complete(combined)) {
+        combined.release();
+      }
+      return;
+    }
+    CompletableFuture<Permit> next = acquire(keys.get(i));
+    out.whenComplete((p, e) -> next.cancel(false));
+    next.whenComplete(
+        (p, e) -> {
+          if (e != null) {
+            held.forEach(Permit::release);
+            return;
+          }
+          if (out.isDone()) {
+            p.release();
+            held.forEach(Permit::release);
+            return;
+          }
+          held.add(p);
+          step(keys, i + 1, held, out);
+        });
   }
 
   /** Active permits on {@code key} (for tests and metrics). */

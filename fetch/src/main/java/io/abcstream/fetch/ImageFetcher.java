@@ -27,6 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.DoubleSupplier;
@@ -42,6 +43,7 @@ import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.Method;
+import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.http.message.BasicHttpRequest;
 import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
 import org.apache.hc.core5.http2.HttpVersionPolicy;
@@ -85,7 +87,9 @@ public final class ImageFetcher implements AutoCloseable {
   private final FileRoots fileRoots;
   private final HostResolver resolver;
   private final HostLimiter limiter;
-  private final ThreadPoolExecutor blocking;
+  private final ByteBudget budget;
+  private final ThreadPoolExecutor reads;
+  private final ThreadPoolExecutor dns;
   private final ScheduledExecutorService scheduler;
   private final CloseableHttpAsyncClient http;
   private final RequestConfig requestConfig;
@@ -100,17 +104,11 @@ public final class ImageFetcher implements AutoCloseable {
     this.resolver = b.resolver;
     this.random = b.random;
     this.limiter = new HostLimiter(config.maxConcurrentPerHost());
-    // Bounded threads and queue: a flood of slow FileSystem reads fails fast instead of piling up
-    // memory.
-    this.blocking =
-        new ThreadPoolExecutor(
-            config.blockingThreads(),
-            config.blockingThreads(),
-            30,
-            TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(10_000),
-            DaemonThreads.factory("abc-fetch-blocking"));
-    this.blocking.allowCoreThreadTimeOut(true);
+    this.budget = new ByteBudget(config.maxInflightBytes());
+    // Two pools: getaddrinfo ignores interrupts, so slow names must not take the threads that
+    // file and FileSystem reads need (nor the other way round).
+    this.reads = pool(config.blockingThreads(), "abc-fetch-read");
+    this.dns = pool(config.dnsThreads(), "abc-fetch-dns");
     ScheduledThreadPoolExecutor sched =
         new ScheduledThreadPoolExecutor(1, DaemonThreads.factory("abc-fetch-timer"));
     sched.setRemoveOnCancelPolicy(true);
@@ -166,8 +164,13 @@ public final class ImageFetcher implements AutoCloseable {
   }
 
   /**
-   * Fetches one image; the future fails with {@link FetchException} only. Cancelling it aborts the
-   * fetch.
+   * Fetches one image; the future fails with {@link FetchException} only.
+   *
+   * <p>{@code cancel} on the returned future (not on one derived from it) ends the fetch at once:
+   * the HTTP exchange is aborted and its connection closed, a queued DNS lookup or read is taken
+   * off its queue, waits for a host slot or byte budget are given up, and every slot and byte it
+   * held is released. A lookup or read already running finishes on its thread, and its result is
+   * dropped.
    */
   public CompletableFuture<FetchedImage> fetch(ImageRef ref) {
     Objects.requireNonNull(ref, "ref");
@@ -214,11 +217,33 @@ public final class ImageFetcher implements AutoCloseable {
     }
     http.close(CloseMode.IMMEDIATE);
     scheduler.shutdownNow();
-    blocking.shutdownNow();
+    reads.shutdownNow();
+    dns.shutdownNow();
   }
 
   int inFlightCount() {
     return inFlight.size();
+  }
+
+  /** Body bytes the in-flight fetches hold (for tests and metrics). */
+  long inFlightBytes() {
+    return budget.used();
+  }
+
+  /** Capacity of each blocking pool's queue; a full queue fails the fetch at once. */
+  static final int POOL_QUEUE = 256;
+
+  private static ThreadPoolExecutor pool(int threads, String name) {
+    ThreadPoolExecutor p =
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            30,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(POOL_QUEUE),
+            DaemonThreads.factory(name));
+    p.allowCoreThreadTimeOut(true);
+    return p;
   }
 
   HostLimiter limiter() {
@@ -242,6 +267,8 @@ public final class ImageFetcher implements AutoCloseable {
     volatile Future<?> totalTimer;
     final AtomicReference<Future<?>> current = new AtomicReference<>();
     final AtomicReference<Future<?>> attemptTimer = new AtomicReference<>();
+    final AtomicReference<Future<?>> dnsTimer = new AtomicReference<>();
+    final AtomicReference<LimitedBodyConsumer> consumer = new AtomicReference<>();
     final AtomicReference<CompletableFuture<HostLimiter.Permit>> pendingPermit =
         new AtomicReference<>();
     final AtomicReference<HostLimiter.Permit> permit = new AtomicReference<>();
@@ -299,24 +326,58 @@ public final class ImageFetcher implements AutoCloseable {
 
     void runBlocking(BlockingRead work, String finalUri) {
       attempts.set(1);
+      onPool(
+          reads,
+          "read",
+          () -> {
+            try {
+              succeed(work.read(), finalUri);
+            } catch (FetchException e) {
+              fail(e);
+            }
+          });
+    }
+
+    /**
+     * Runs work on a bounded pool, skipped when the fetch already ended. Whatever it throws, an
+     * {@link Error} too, fails this fetch at once instead of vanishing into the pool's future. A
+     * full queue fails at once too (retryable): waiting behind it would only end in a timeout.
+     */
+    Future<?> onPool(ThreadPoolExecutor pool, String what, Runnable work) {
+      Future<?> f;
       try {
-        track(
-            blocking.submit(
+        f =
+            pool.submit(
                 () -> {
                   if (result.isDone()) {
                     return;
                   }
                   try {
-                    succeed(work.read(), finalUri);
-                  } catch (FetchException e) {
-                    fail(e);
-                  } catch (RuntimeException e) {
-                    fail(FetchException.failed("unexpected: " + e, false, e));
+                    work.run();
+                  } catch (Throwable e) {
+                    fail(
+                        FetchException.failed(
+                            what + " failed: " + Throwables.describe(e), false, e));
                   }
-                }));
+                });
       } catch (RejectedExecutionException e) {
-        fail(FetchException.failed("fetch pool is saturated or closed", true, e));
+        fail(
+            FetchException.failed(
+                closed
+                    ? "image fetcher is closed"
+                    : "the fetch "
+                        + what
+                        + " pool is full ("
+                        + pool.getMaximumPoolSize()
+                        + " threads, "
+                        + POOL_QUEUE
+                        + " queued)",
+                true,
+                e));
+        return null;
       }
+      track(f);
+      return f;
     }
 
     // --- HTTP
@@ -346,34 +407,60 @@ public final class ImageFetcher implements AutoCloseable {
           afterResolve(uri, scheme, bareHost, port, List.of(literal));
           return;
         }
-        try {
-          // DNS is blocking in the JDK: keep it off the reactor and the caller's thread.
-          track(
-              blocking.submit(
-                  () -> {
-                    if (result.isDone()) {
-                      return;
-                    }
-                    List<InetAddress> addrs;
-                    try {
-                      addrs = resolver.resolve(bareHost);
-                    } catch (UnknownHostException e) {
+        // DNS is blocking in the JDK: keep it off the reactor and the caller's thread, on its
+        // own pool, and stop waiting after the DNS timeout even though the thread cannot be
+        // freed.
+        AtomicBoolean decided = new AtomicBoolean();
+        Future<?> lookup =
+            onPool(
+                dns,
+                "DNS lookup",
+                () -> {
+                  List<InetAddress> addrs;
+                  try {
+                    addrs = resolver.resolve(bareHost);
+                  } catch (UnknownHostException e) {
+                    if (decided.compareAndSet(false, true)) {
                       fail(FetchException.failed("unknown host " + bareHost, false, e));
-                      return;
-                    } catch (RuntimeException e) {
+                    }
+                    return;
+                  } catch (RuntimeException e) {
+                    if (decided.compareAndSet(false, true)) {
                       fail(
                           FetchException.failed(
                               "resolving " + bareHost + " failed: " + e, true, e));
-                      return;
                     }
-                    try {
-                      afterResolve(uri, scheme, bareHost, port, addrs);
-                    } catch (FetchException e) {
-                      fail(e);
+                    return;
+                  }
+                  if (!decided.compareAndSet(false, true) || result.isDone()) {
+                    return; // timed out or cancelled meanwhile
+                  }
+                  cancel(dnsTimer.getAndSet(null));
+                  try {
+                    afterResolve(uri, scheme, bareHost, port, addrs);
+                  } catch (FetchException e) {
+                    fail(e);
+                  }
+                });
+        if (lookup != null) {
+          dnsTimer.set(
+              schedule(
+                  this,
+                  () -> {
+                    if (decided.compareAndSet(false, true)) {
+                      lookup.cancel(true);
+                      dns.remove((Runnable) lookup);
+                      fail(
+                          FetchException.failed(
+                              "DNS lookup of "
+                                  + bareHost
+                                  + " took longer than "
+                                  + config.dnsTimeout(),
+                              true,
+                              new TimeoutException()));
                     }
-                  }));
-        } catch (RejectedExecutionException e) {
-          fail(FetchException.failed("fetch pool is saturated or closed", true, e));
+                  },
+                  config.dnsTimeout()));
         }
       } catch (FetchException e) {
         fail(e);
@@ -388,8 +475,11 @@ public final class ImageFetcher implements AutoCloseable {
       policy.check(host, addrs);
       // Spread retries over the checked addresses; each one passed the policy above.
       InetAddress target = addrs.get(attempts.get() % addrs.size());
+      // By name and by the address connected to: sub-domains, a trailing dot or an IP and its
+      // name must not multiply the limit against one server.
       CompletableFuture<HostLimiter.Permit> pf =
-          limiter.acquire(host.toLowerCase(Locale.ROOT) + ":" + port);
+          limiter.acquireAll(
+              List.of(HostLimiter.hostKey(host, port), HostLimiter.addressKey(target, port)));
       pendingPermit.set(pf);
       if (result.isDone()) {
         pf.cancel(false);
@@ -403,7 +493,7 @@ public final class ImageFetcher implements AutoCloseable {
             }
             try {
               exchange(uri, scheme, host, port, target);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // an Error would vanish into the CompletableFuture
               releasePermit();
               fail(FetchException.failed("unexpected: " + e, false, e));
             }
@@ -445,14 +535,14 @@ public final class ImageFetcher implements AutoCloseable {
               }
             }
           };
+      LimitedBodyConsumer body = new LimitedBodyConsumer(config.maxBytes(), budget);
+      consumer.set(body);
+      if (result.isDone()) {
+        body.release();
+        return;
+      }
       Future<LimitedBodyConsumer.Outcome> f =
-          http.execute(
-              target,
-              new BasicRequestProducer(request, null),
-              new LimitedBodyConsumer(config.maxBytes()),
-              null,
-              ctx,
-              callback);
+          http.execute(target, new BasicRequestProducer(request, null), body, null, ctx, callback);
       track(f);
       Future<?> timer =
           schedule(
@@ -473,7 +563,15 @@ public final class ImageFetcher implements AutoCloseable {
       if (t != null) {
         t.cancel(false);
       }
+      releaseConsumer();
       releasePermit();
+    }
+
+    void releaseConsumer() {
+      LimitedBodyConsumer c = consumer.getAndSet(null);
+      if (c != null) {
+        c.release();
+      }
     }
 
     void handleOutcome(URI uri, LimitedBodyConsumer.Outcome o) {
@@ -632,7 +730,15 @@ public final class ImageFetcher implements AutoCloseable {
       inFlight.remove(this);
       cancel(totalTimer);
       cancel(attemptTimer.getAndSet(null));
-      cancel(current.get());
+      cancel(dnsTimer.getAndSet(null));
+      Future<?> step = current.get();
+      cancel(step);
+      if (step instanceof Runnable queued) {
+        // A cancelled task would keep its place in a bounded queue until a thread reaches it.
+        reads.remove(queued);
+        dns.remove(queued);
+      }
+      releaseConsumer();
       CompletableFuture<HostLimiter.Permit> pf = pendingPermit.get();
       if (pf != null) {
         pf.cancel(false);
@@ -658,7 +764,7 @@ public final class ImageFetcher implements AutoCloseable {
           () -> {
             try {
               r.run();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // an Error would vanish into the ScheduledFuture
               t.fail(FetchException.failed("unexpected: " + e, false, e));
             }
           },
@@ -669,6 +775,9 @@ public final class ImageFetcher implements AutoCloseable {
       return CompletableFuture.completedFuture(null);
     }
   }
+
+  /** Empty lines tolerated before a status line. */
+  private static final int MAX_EMPTY_LINES = 10;
 
   private static CloseableHttpAsyncClient createHttpClient(FetchConfig c) {
     PoolingAsyncClientConnectionManager cm =
@@ -691,6 +800,17 @@ public final class ImageFetcher implements AutoCloseable {
             .build();
     return HttpAsyncClients.custom()
         .setConnectionManager(cm)
+        // httpcore5 reads heads without limits by default: a server sending one endless header
+        // line would grow a buffer until the I/O thread dies of OutOfMemoryError. These bounds
+        // also apply to chunk-size lines and trailers.
+        .setHttp1Config(
+            Http1Config.custom()
+                .setMaxLineLength(c.maxLineLength())
+                .setMaxHeaderCount(c.maxHeaderCount())
+                .setMaxEmptyLineCount(MAX_EMPTY_LINES)
+                .build())
+        .setIoReactorExceptionCallback(
+            e -> LOG.warn("image fetch I/O reactor: {}", Throwables.describe(e)))
         .setIOReactorConfig(
             IOReactorConfig.custom()
                 .setIoThreadCount(c.ioThreads())

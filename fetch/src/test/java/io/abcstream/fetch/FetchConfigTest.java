@@ -71,7 +71,15 @@ class FetchConfigTest {
                         .set(FetchOptions.TOTAL_TIMEOUT, Duration.ofSeconds(5))))
         .isInstanceOf(IllegalArgumentException.class);
     assertInvalid(FetchOptions.INITIAL_BACKOFF, Duration.ofSeconds(20));
+    assertInvalid(FetchOptions.DNS_THREADS, 0);
+    assertInvalid(FetchOptions.DNS_TIMEOUT, Duration.ZERO);
+    assertInvalid(FetchOptions.MAX_HEADER_LINE_LENGTH, 10);
+    assertInvalid(FetchOptions.MAX_HEADER_COUNT, 0);
+    // Below the byte limit one image at the limit could never get its budget.
+    assertInvalid(FetchOptions.MAX_INFLIGHT_BYTES, MemorySize.parse("1mb"));
     assertThat(FetchConfig.defaults().allowedCidrs()).isEmpty();
+    assertThat(FetchConfig.defaults().maxInflightBytes())
+        .isGreaterThanOrEqualTo(FetchConfig.defaults().maxBytes());
   }
 
   @Test

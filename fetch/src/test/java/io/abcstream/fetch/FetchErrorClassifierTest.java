@@ -21,6 +21,8 @@ import javax.net.ssl.SSLHandshakeException;
 import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.client5.http.HttpHostConnectException;
 import org.apache.hc.core5.http.ConnectionClosedException;
+import org.apache.hc.core5.http.MalformedChunkCodingException;
+import org.apache.hc.core5.http.MessageConstraintException;
 import org.apache.hc.core5.http.ProtocolException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -87,6 +89,21 @@ class FetchErrorClassifierTest {
         Arguments.of(new UnknownHostException("nx.test"), Action.FAIL, Kind.FAILED),
         Arguments.of(new SSLHandshakeException("bad cert"), Action.FAIL, Kind.FAILED),
         Arguments.of(new ProtocolException("bad status line"), Action.FAIL, Kind.FAILED),
+        // The bounds on a response head: never retried, the server would send the same again.
+        Arguments.of(
+            new MessageConstraintException("Maximum line length limit exceeded"),
+            Action.FAIL,
+            Kind.FAILED),
+        Arguments.of(
+            new MessageConstraintException("Maximum header count exceeded"),
+            Action.FAIL,
+            Kind.FAILED),
+        Arguments.of(
+            new MalformedChunkCodingException("Bad chunk header: zz"), Action.FAIL, Kind.FAILED),
+        Arguments.of(
+            new CompletionException(new MessageConstraintException("line")),
+            Action.FAIL,
+            Kind.FAILED),
         Arguments.of(new CancellationException(), Action.FAIL, Kind.FAILED),
         Arguments.of(new IllegalStateException("bug"), Action.FAIL, Kind.FAILED),
         Arguments.of(FetchException.forbidden("policy"), Action.FAIL, Kind.FORBIDDEN),
