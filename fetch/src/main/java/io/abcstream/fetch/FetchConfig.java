@@ -38,7 +38,8 @@ public record FetchConfig(
     List<String> allowedSchemes,
     List<String> fileRoots,
     int blockingThreads,
-    boolean rejectUnknownFormat)
+    boolean rejectUnknownFormat,
+    String tlsCaFile)
     implements Serializable {
 
   private static final long serialVersionUID = 2L;
@@ -106,6 +107,9 @@ public record FetchConfig(
               + maxConnectionsTotal
               + ")");
     }
+    if (tlsCaFile != null && tlsCaFile.isBlank()) {
+      tlsCaFile = null;
+    }
     // Parses the CIDRs: fail here, not in the task manager.
     new AddressPolicy(allowedHosts, allowedCidrs, deniedCidrs, allowedPorts);
   }
@@ -140,7 +144,8 @@ public record FetchConfig(
         c.get(FetchOptions.ALLOWED_SCHEMES),
         c.get(FetchOptions.FILE_ROOTS),
         c.get(FetchOptions.BLOCKING_THREADS),
-        c.get(FetchOptions.REJECT_UNKNOWN_FORMAT));
+        c.get(FetchOptions.REJECT_UNKNOWN_FORMAT),
+        c.getOptional(FetchOptions.TLS_CA_FILE).orElse(null));
   }
 
   /** The SSRF policy these settings describe. */
