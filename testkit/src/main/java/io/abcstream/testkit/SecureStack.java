@@ -25,8 +25,8 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The secured pair for ITCases (Kafka SASL_SSL with SCRAM-SHA-512, Elasticsearch with HTTPS, basic
- * auth and API keys, one generated CA), started once per JVM through {@code dev/stack.sh up
- * --secure} on its own test ports, or reused when one is already healthy there.
+ * auth, one generated CA), started once per JVM through {@code dev/stack.sh up --secure} on its own
+ * test ports, or reused when one is already healthy there.
  */
 public final class SecureStack {
 

@@ -35,7 +35,7 @@ final class StackCommand implements Callable<Integer> {
       names = "--secure",
       description =
           "the secured pair instead: Kafka SASL_SSL (SCRAM-SHA-512) on 9094, Elasticsearch HTTPS with"
-              + " basic auth and API keys on 9243, a generated CA (in .stack/secure)")
+              + " basic auth on 9243, a generated CA (in .stack/secure)")
   boolean secure;
 
   @Parameters(
