@@ -17,12 +17,26 @@ ES_ARTIFACT="org.elasticsearch.distribution.integ-test-zip:elasticsearch:${ES_VE
 DEP_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 
 # ---------------------------------------------------------------- configuration (env, defaults)
-STACK_DIR=$(realpath -m "${ABC_STACK_DIR:-$REPO_ROOT/.stack}")
+# --secure (anywhere on the command line): the secured pair - Kafka SASL_SSL (SCRAM-SHA-512) and
+# Elasticsearch with HTTPS and basic auth (the API key service is on, but the integ-test
+# distribution cannot store keys: it lacks analysis-common, which the .security index needs) - in its own folder and on its own ports.
+SECURE=0
+ARGS=()
+for a in "$@"; do
+  if [[ $a == --secure ]]; then SECURE=1; else ARGS+=("$a"); fi
+done
+set -- "${ARGS[@]+"${ARGS[@]}"}"
+if ((SECURE)); then
+  D_STACK_DIR=$REPO_ROOT/.stack/secure D_KAFKA_PORT=9094 D_KAFKA_CONTROLLER_PORT=9095 D_ES_PORT=9243 D_ES_TRANSPORT_PORT=9343
+else
+  D_STACK_DIR=$REPO_ROOT/.stack D_KAFKA_PORT=9092 D_KAFKA_CONTROLLER_PORT=9093 D_ES_PORT=9200 D_ES_TRANSPORT_PORT=9300
+fi
+STACK_DIR=$(realpath -m "${ABC_STACK_DIR:-$D_STACK_DIR}")
 CACHE_DIR=$(realpath -m "${ABC_STACK_CACHE:-$REPO_ROOT/.stack/cache}")
-KAFKA_PORT=${ABC_KAFKA_PORT:-9092}
-KAFKA_CONTROLLER_PORT=${ABC_KAFKA_CONTROLLER_PORT:-9093}
-ES_PORT=${ABC_ES_PORT:-9200}
-ES_TRANSPORT_PORT=${ABC_ES_TRANSPORT_PORT:-9300}
+KAFKA_PORT=${ABC_KAFKA_PORT:-$D_KAFKA_PORT}
+KAFKA_CONTROLLER_PORT=${ABC_KAFKA_CONTROLLER_PORT:-$D_KAFKA_CONTROLLER_PORT}
+ES_PORT=${ABC_ES_PORT:-$D_ES_PORT}
+ES_TRANSPORT_PORT=${ABC_ES_TRANSPORT_PORT:-$D_ES_TRANSPORT_PORT}
 KAFKA_HEAP=${ABC_KAFKA_HEAP:-512m}
 ES_HEAP=${ABC_ES_HEAP:-512m}
 TIMEOUT=${ABC_STACK_TIMEOUT:-180}
@@ -35,6 +49,11 @@ ES_PIDFILE=$ESDIR/run/es.pid
 STACK_ENV=$STACK_DIR/stack.env
 KAFKA_LIBS_DIR=""                        # set by kafka_libs
 ES_HOME=$CACHE_DIR/elasticsearch-$ES_VERSION
+# --secure: generated CA, certificates, stores and passwords (the users' client side reads them)
+SECRETS=$STACK_DIR/secrets
+SECURE_ENV=$STACK_DIR/secure.env
+ES_USER=abc           # the Elasticsearch user (superuser role) and the Kafka SCRAM user
+KAFKA_USER=abc
 
 # ---------------------------------------------------------------- small helpers
 say()  { printf '%s\n' "$*"; }
@@ -46,7 +65,7 @@ secs_since() { local d=$(( $(now_ms) - $1 )); printf '%d.%ds' $((d / 1000)) $(((
 
 usage() {
   cat <<EOF
-usage: dev/stack.sh <command>
+usage: dev/stack.sh <command> [--secure]
 
   up                  start Kafka and Elasticsearch (in parallel), wait until healthy; idempotent
   down                stop both (SIGTERM, wait, SIGKILL); idempotent
@@ -56,6 +75,11 @@ usage: dev/stack.sh <command>
                       show (or follow) the logs; both when no service is named
   clean               down, then delete this stack's data and logs (keeps the download cache)
   help                this text
+
+  --secure            the secured pair instead: Kafka SASL_SSL (SCRAM-SHA-512) and Elasticsearch with
+                      HTTPS + basic auth, a generated CA, in \$ABC_STACK_DIR (default
+                      $REPO_ROOT/.stack/secure) on ports 9094/9095 (Kafka) and 9243/9343 (ES);
+                      'up --secure' prints where the CA, user names and password files are
 
 environment (defaults):
   ABC_STACK_DIR              state: configs, data, logs, pids    ($REPO_ROOT/.stack)
@@ -219,6 +243,15 @@ load_recorded_ports() {
 # finished starting (request processing is enabled after the broker is unfenced).
 kafka_healthy() {
   local port=$1
+  if ((SECURE)); then
+    # the same request over TLS: a SASL listener answers ApiVersions before authentication
+    local r
+    r=$( { printf "\x00\x00\x00\x13\x00\x12\x00\x00\x41\x42\x43\x01\x00\x09abc-stack"; sleep 1; } |
+      timeout 2 openssl s_client -quiet -verify_return_error -CAfile "$SECRETS/ca.pem" \
+        -connect "127.0.0.1:$port" 2>/dev/null | head -c 10 | od -An -v -tx1 | tr -d " \n")
+    [[ ${r:8:12} == 414243010000 ]]
+    return
+  fi
   timeout 3 bash -c '
     exec 3<>/dev/tcp/127.0.0.1/'"$port"' || exit 1
     # size=19 | api_key=18 (ApiVersions) | version=0 | correlation_id=0x41424301 | client_id="abc-stack"
@@ -229,10 +262,18 @@ kafka_healthy() {
 }
 
 es_health() { # prints green|yellow|red or nothing
+  if ((SECURE)); then
+    # the password goes to curl on stdin, not on its command line
+    printf 'user = "%s:%s"\n' "$ES_USER" "$(<"$SECRETS/es-$ES_USER.password")" |
+      curl -s -m 3 -K - --cacert "$SECRETS/ca.pem" "https://127.0.0.1:$1/_cluster/health" 2>/dev/null |
+      grep -o '"status":"[a-z]*"' | head -n1 | cut -d'"' -f4
+    return
+  fi
   curl -s -m 3 "http://127.0.0.1:$1/_cluster/health" 2>/dev/null |
     grep -o '"status":"[a-z]*"' | head -n1 | cut -d'"' -f4
 }
 es_healthy() { local s; s=$(es_health "$1"); [[ $s == green || $s == yellow ]]; }
+es_scheme() { if ((SECURE)); then echo https; else echo http; fi; }
 
 # ---------------------------------------------------------------- Kafka
 kafka_libs() {
@@ -257,16 +298,37 @@ kafka_libs_locked() {
 
 kafka_write_config() {
   mkdir -p "$KDIR/data" "$KDIR/logs"
-  cat >"$KDIR/server.properties" <<EOF
+  local listeners
+  if ((SECURE)); then
+    listeners="listeners=SASL_SSL://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=SASL_SSL://127.0.0.1:$KAFKA_PORT
+inter.broker.listener.name=SASL_SSL
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$(<"$SECRETS/kafka-admin.password")\";
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$SECRETS/kafka.keystore.p12
+ssl.keystore.password=$(<"$SECRETS/truststore.password")
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$SECRETS/truststore.p12
+ssl.truststore.password=$(<"$SECRETS/truststore.password")
+ssl.client.auth=none"
+  else
+    listeners="listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+  fi
+  # (umask: with --secure the file holds the broker's store and SCRAM passwords)
+  (umask 077; cat >"$KDIR/server.properties" <<EOF
 # generated by dev/stack.sh on every 'up' - edit the script, not this file
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
-inter.broker.listener.name=PLAINTEXT
-controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+$listeners
 log.dirs=$KDIR/data
 num.partitions=1
 default.replication.factor=1
@@ -281,6 +343,7 @@ share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 EOF
+  )
 }
 
 kafka_format() {
@@ -290,9 +353,15 @@ kafka_format() {
   id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
   echo "$id" >"$KDIR/cluster.id"
   log kafka "formatting KRaft storage (cluster id $id)"
+  # --secure: the SCRAM users exist from the first start (written into the metadata log at format)
+  local scram=()
+  if ((SECURE)); then
+    scram=(--add-scram "SCRAM-SHA-512=[name=admin,password=$(<"$SECRETS/kafka-admin.password")]"
+           --add-scram "SCRAM-SHA-512=[name=$KAFKA_USER,password=$(<"$SECRETS/kafka-$KAFKA_USER.password")]")
+  fi
   if ! "$JAVA" -Xmx256m -Dlog4j2.configurationFile="$SCRIPT_DIR/kafka/log4j2.xml" -Dkafka.logs.dir="$KDIR/logs" \
       -cp "$KAFKA_LIBS_DIR/*" kafka.tools.StorageTool format --config "$KDIR/server.properties" \
-      --cluster-id "$id" >"$KDIR/logs/format.log" 2>&1; then
+      --cluster-id "$id" "${scram[@]}" >"$KDIR/logs/format.log" 2>&1; then
     err kafka "kafka-storage format failed:"; cat "$KDIR/logs/format.log" >&2
     return 1
   fi
@@ -405,8 +474,28 @@ es_write_config() {
     echo "cluster.routing.allocation.disk.threshold_enabled: false"
     echo "action.destructive_requires_name: false"
     # the integ-test-zip ships x-pack-core + x-pack-security; an unknown setting would be fatal
-    [[ -d $ES_HOME/modules/x-pack-security ]] && echo "xpack.security.enabled: false"
+    if ((SECURE)); then
+      echo "xpack.security.enabled: true"
+      echo "xpack.security.authc.api_key.enabled: true"
+      echo "xpack.security.http.ssl.enabled: true"
+      echo "xpack.security.http.ssl.key: certs/node.key"
+      echo "xpack.security.http.ssl.certificate: certs/node.pem"
+      echo "xpack.security.http.ssl.certificate_authorities: [ certs/ca.pem ]"
+      echo "xpack.security.transport.ssl.enabled: true"
+      echo "xpack.security.transport.ssl.verification_mode: certificate"
+      echo "xpack.security.transport.ssl.key: certs/node.key"
+      echo "xpack.security.transport.ssl.certificate: certs/node.pem"
+      echo "xpack.security.transport.ssl.certificate_authorities: [ certs/ca.pem ]"
+    else
+      [[ -d $ES_HOME/modules/x-pack-security ]] && echo "xpack.security.enabled: false"
+    fi
   } >"$ESDIR/config/elasticsearch.yml"
+  if ((SECURE)); then
+    # ES reads TLS files only from inside its config folder
+    mkdir -p "$ESDIR/config/certs"
+    cp "$SECRETS/ca.pem" "$SECRETS/node.pem" "$SECRETS/node.key" "$ESDIR/config/certs/"
+    chmod 600 "$ESDIR/config/certs/node.key"
+  fi
   if [[ $(id -u) == 0 ]]; then
     chown -R "$STACK_USER:" "$ESDIR"
   fi
@@ -440,8 +529,16 @@ up_es() {
       err es "  world-traversable, e.g. /root). Put ABC_STACK_DIR and ABC_STACK_CACHE under e.g. /var/tmp."
       return 1
     fi
+    if ((SECURE)) && ! grep -q "^$ES_USER:" "$ESDIR/config/users" 2>/dev/null; then
+      # the file realm: the user exists before the node starts (no bootstrap password needed)
+      log es "adding file-realm user '$ES_USER' (role superuser)"
+      if ! as_es_user "$ES_HOME/bin/elasticsearch-users" useradd "$ES_USER" \
+          -p "$(<"$SECRETS/es-$ES_USER.password")" -r superuser >"$ESDIR/logs/users.log" 2>&1; then
+        err es "elasticsearch-users failed:"; cat "$ESDIR/logs/users.log" >&2; return 1
+      fi
+    fi
     rm -f "$ES_PIDFILE"
-    log es "starting Elasticsearch $ES_VERSION on http://127.0.0.1:$ES_PORT$([[ $(id -u) == 0 ]] && echo " as user $STACK_USER")"
+    log es "starting Elasticsearch $ES_VERSION on $(es_scheme)://127.0.0.1:$ES_PORT$([[ $(id -u) == 0 ]] && echo " as user $STACK_USER")"
     # -d: the launcher returns once the node has started (or failed); the node writes the pid file
     if ! (cd "$ESDIR/logs" && as_es_user setsid -w "$ES_HOME/bin/elasticsearch" -d -p "$ES_PIDFILE") \
         </dev/null >"$ESDIR/logs/launcher.log" 2>&1 9>&-; then
@@ -454,6 +551,60 @@ up_es() {
   fi
   await_healthy es "$pid" "$ES_PIDFILE" "the node process" 0.5 es_healthy "$ES_PORT" || return 1
   log es "healthy ($(es_health "$ES_PORT")) in $(secs_since "$t0")"
+}
+
+# ---------------------------------------------------------------- --secure: TLS material
+# Once per stack folder: a CA, one node certificate for 127.0.0.1/localhost (Elasticsearch HTTP and
+# transport, the Kafka SASL_SSL listener), PKCS12 stores for Kafka and random passwords; then
+# secure.env, which tells a client where each piece is (paths only, no secret values).
+gen_secrets() {
+  [[ -f $SECRETS/.complete ]] || gen_secrets_now || return 1
+  write_secure_env
+}
+gen_secrets_now() {
+  command -v openssl >/dev/null || { err stack "openssl is required for --secure (apt-get install openssl)"; return 1; }
+  local keytool=$JAVA_HOME_RESOLVED/bin/keytool
+  [[ -x $keytool ]] || { err stack "no keytool at $keytool (a JDK is required)"; return 1; }
+  rm -rf "$SECRETS"; mkdir -p "$SECRETS"; chmod 700 "$SECRETS"
+  (
+    set -e
+    cd "$SECRETS"
+    umask 077
+    pw() { head -c 30 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20; }
+    pw >truststore.password; pw >"es-$ES_USER.password"; pw >"kafka-$KAFKA_USER.password"; pw >kafka-admin.password
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=abc-stack test CA" \
+      -keyout ca.key -out ca.pem -addext basicConstraints=critical,CA:TRUE \
+      -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout node.key -out node.csr 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n' >node.ext
+    openssl x509 -req -in node.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+      -extfile node.ext -out node.pem 2>/dev/null
+    openssl pkcs12 -export -in node.pem -inkey node.key -certfile ca.pem -name kafka \
+      -passout "file:truststore.password" -out kafka.keystore.p12
+    "$keytool" -importcert -noprompt -alias abc-stack-ca -file ca.pem -storetype PKCS12 \
+      -keystore truststore.p12 -storepass:file truststore.password >/dev/null 2>&1
+    # the value of sasl.jaas.config, for kafka.secret-file.sasl.jaas.config
+    printf 'org.apache.kafka.common.security.scram.ScramLoginModule required username="%s" password="%s";' \
+      "$KAFKA_USER" "$(<"kafka-$KAFKA_USER.password")" >"kafka-$KAFKA_USER.jaas"
+    rm -f node.csr node.ext ca.srl
+    chmod 644 ca.pem truststore.p12
+  ) || { err stack "generating certificates in $SECRETS failed"; return 1; }
+  touch "$SECRETS/.complete"
+  log stack "generated a CA, a node certificate and passwords in $SECRETS"
+}
+write_secure_env() {
+  cat >"$SECURE_ENV" <<EOF
+ABC_SECURE_CA_PEM=$SECRETS/ca.pem
+ABC_SECURE_TRUSTSTORE=$SECRETS/truststore.p12
+ABC_SECURE_TRUSTSTORE_PASSWORD_FILE=$SECRETS/truststore.password
+ABC_SECURE_ES_URL=https://127.0.0.1:$ES_PORT
+ABC_SECURE_ES_USER=$ES_USER
+ABC_SECURE_ES_PASSWORD_FILE=$SECRETS/es-$ES_USER.password
+ABC_SECURE_KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT
+ABC_SECURE_KAFKA_USER=$KAFKA_USER
+ABC_SECURE_KAFKA_PASSWORD_FILE=$SECRETS/kafka-$KAFKA_USER.password
+ABC_SECURE_KAFKA_JAAS_FILE=$SECRETS/kafka-$KAFKA_USER.jaas
+EOF
 }
 
 # ---------------------------------------------------------------- commands
@@ -480,6 +631,7 @@ cmd_up_locked() {
   [[ -z $epid ]] && { check_ports_free es "$ES_PORT" ABC_ES_PORT "$ES_TRANSPORT_PORT" ABC_ES_TRANSPORT_PORT || bad=1; }
   ((bad)) && { say "stack.sh up: nothing started" >&2; return 1; }
   write_stack_env
+  if ((SECURE)); then gen_secrets || { say "stack.sh up: cannot generate the TLS material" >&2; return 1; }; fi
 
   say "stack.sh up: $STACK_DIR"
   up_kafka & local jk=$!
@@ -489,7 +641,8 @@ cmd_up_locked() {
   wait $je || re=$?
   kpid=$(svc_pid kafka 2>/dev/null); epid=$(svc_pid es 2>/dev/null)
   say "kafka  bootstrap 127.0.0.1:$KAFKA_PORT  pid ${kpid:--}  $( ((rk)) && echo FAILED || echo ok)"
-  say "es     http://127.0.0.1:$ES_PORT  pid ${epid:--}  $( ((re)) && echo FAILED || echo ok)"
+  say "es     $(es_scheme)://127.0.0.1:$ES_PORT  pid ${epid:--}  $( ((re)) && echo FAILED || echo ok)"
+  if ((SECURE && rk == 0 && re == 0)); then say "client settings (paths only) in $SECURE_ENV:"; sed 's/^/  /' "$SECURE_ENV"; fi
   say "up took $(secs_since "$t0")"
   ((rk == 0 && re == 0))
 }
@@ -546,13 +699,13 @@ cmd_status() {
     say "kafka  UNHEALTHY bootstrap 127.0.0.1:$kport  pid $kpid (broker does not answer)"; ok=1
   fi
   if [[ -z $epid ]]; then
-    say "es     STOPPED   http://127.0.0.1:$eport"; ok=1
+    say "es     STOPPED   $(es_scheme)://127.0.0.1:$eport"; ok=1
   else
     h=$(es_health "$eport")
     if [[ $h == green || $h == yellow ]]; then
-      say "es     HEALTHY   http://127.0.0.1:$eport  pid $epid  rss $(rss "$epid")  cluster $h"
+      say "es     HEALTHY   $(es_scheme)://127.0.0.1:$eport  pid $epid  rss $(rss "$epid")  cluster $h"
     else
-      say "es     UNHEALTHY http://127.0.0.1:$eport  pid $epid (cluster health: ${h:-no answer})"; ok=1
+      say "es     UNHEALTHY $(es_scheme)://127.0.0.1:$eport  pid $epid (cluster health: ${h:-no answer})"; ok=1
     fi
   fi
   return $ok
@@ -583,7 +736,7 @@ cmd_logs() {
 
 cmd_clean() {
   cmd_down || return 1
-  with_lock "$STACK_DIR/.lock" rm -rf "$KDIR" "$ESDIR" "$STACK_ENV"
+  with_lock "$STACK_DIR/.lock" rm -rf "$KDIR" "$ESDIR" "$STACK_ENV" "$SECRETS" "$SECURE_ENV"
   say "stack.sh: removed data and logs in $STACK_DIR (download cache $CACHE_DIR kept)"
 }
 

@@ -46,7 +46,8 @@ public record FetchConfig(
     Duration dnsTimeout,
     int maxLineLength,
     int maxHeaderCount,
-    long maxInflightBytes)
+    long maxInflightBytes,
+    String tlsCaFile)
     implements Serializable {
 
   private static final long serialVersionUID = 3L;
@@ -133,6 +134,9 @@ public record FetchConfig(
               + maxConnectionsTotal
               + ")");
     }
+    if (tlsCaFile != null && tlsCaFile.isBlank()) {
+      tlsCaFile = null;
+    }
     // Parses the CIDRs: fail here, not in the task manager.
     new AddressPolicy(allowedHosts, allowedCidrs, deniedCidrs, allowedPorts);
   }
@@ -173,7 +177,8 @@ public record FetchConfig(
         c.get(FetchOptions.DNS_TIMEOUT),
         c.get(FetchOptions.MAX_HEADER_LINE_LENGTH),
         c.get(FetchOptions.MAX_HEADER_COUNT),
-        c.get(FetchOptions.MAX_INFLIGHT_BYTES).getBytes());
+        c.get(FetchOptions.MAX_INFLIGHT_BYTES).getBytes(),
+        c.getOptional(FetchOptions.TLS_CA_FILE).orElse(null));
   }
 
   /** The SSRF policy these settings describe. */

@@ -1,5 +1,7 @@
 package io.abcstream.fetch;
 
+import io.abcstream.common.UriRedaction;
+
 /**
  * Why a fetch did not produce image bytes, by {@link Kind}. Which dead-letter class a kind becomes
  * is the operator's decision, not this module's.
@@ -30,7 +32,7 @@ public final class FetchException extends Exception {
 
   public FetchException(
       Kind kind, String message, boolean retryable, int attempts, Throwable cause) {
-    super(message, cause);
+    super(UriRedaction.redact(message), cause); // pre-signed URLs carry credentials
     if (kind == null) {
       throw new IllegalArgumentException("kind must not be null");
     }

@@ -237,4 +237,13 @@ public final class FetchOptions {
           .withDescription(
               "Fail with UNDECODABLE_IMAGE when the bytes are not JPEG/PNG/GIF/WebP/BMP/TIFF; "
                   + "false hands them to the decoder with format UNKNOWN.");
+
+  public static final ConfigOption<String> TLS_CA_FILE =
+      ConfigOptions.key("fetch.tls.ca-file")
+          .stringType()
+          .noDefaultValue()
+          .withDescription(
+              "PEM file of CA certificates trusted for https image fetches in addition to the"
+                  + " JVM's default trust store (an internal image server with a private CA). It"
+                  + " must exist on the TaskManagers; host names are still verified.");
 }

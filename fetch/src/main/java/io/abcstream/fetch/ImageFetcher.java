@@ -2,6 +2,7 @@ package io.abcstream.fetch;
 
 import io.abcstream.common.DaemonThreads;
 import io.abcstream.common.Throwables;
+import io.abcstream.common.UriRedaction;
 import io.abcstream.model.image.ImageFormat;
 import java.net.InetAddress;
 import java.net.URI;
@@ -676,7 +677,8 @@ public final class ImageFetcher implements AutoCloseable {
                 null));
         return;
       }
-      LOG.debug("retrying {} in {} after: {}", uri, delay, d.reason());
+      LOG.debug(
+          "retrying {} in {} after: {}", UriRedaction.redact(uri.toString()), delay, d.reason());
       track(schedule(this, () -> startHop(uri), delay));
     }
 
@@ -783,6 +785,7 @@ public final class ImageFetcher implements AutoCloseable {
     PoolingAsyncClientConnectionManager cm =
         PoolingAsyncClientConnectionManagerBuilder.create()
             .setDnsResolver(REFUSING_RESOLVER)
+            .setTlsStrategy(FetchTls.strategy(c)) // null (the default) without fetch.tls.ca-file
             .setMaxConnPerRoute(c.maxConcurrentPerHost())
             .setMaxConnTotal(c.maxConnectionsTotal())
             .setDefaultConnectionConfig(

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.util.Locale;
 import java.util.Set;
 import javax.net.ssl.SSLException;
+import org.apache.http.ConnectionClosedException;
 import org.elasticsearch.client.ResponseException;
 
 /** The one pure decision table for bulk outcomes: success, retry, dead letter or fail the job. */
@@ -128,6 +129,24 @@ public final class BulkItemClassifier {
     }
     return Decision
         .FATAL; // 400 malformed bulk, 401/403 auth, 404 wrong URL/path prefix, 413 too large
+  }
+
+  /**
+   * What an operator should do about a request that failed without an HTTP status: a TLS handshake
+   * (unknown CA, wrong host name) or plain http sent to an https port.
+   */
+  public static String fixHint(Throwable failure) {
+    if (hasCause(failure, SSLException.class)) {
+      return "the TLS handshake with Elasticsearch failed: trust the CA that signed the cluster's"
+          + " certificate (elasticsearch.tls.ca.path = its PEM file, or"
+          + " elasticsearch.tls.truststore.path) and use the host name the certificate names in"
+          + " elasticsearch.hosts";
+    }
+    if (hasCause(failure, ConnectionClosedException.class)) {
+      return "the connection was closed before any answer: if the cluster serves https, the hosts"
+          + " must start with https:// (elasticsearch.hosts)";
+    }
+    return "check elasticsearch.hosts (is the cluster reachable?) and elasticsearch.tls.*";
   }
 
   /** What an operator should do about a fatal outcome, to put into the job's failure message. */

@@ -128,7 +128,7 @@ final class BulkSubmitter {
                   + ". Fix: "
                   + (status > 0
                       ? BulkItemClassifier.fixHint(status, type, cause.getMessage())
-                      : "check elasticsearch.tls.* and the cluster address"),
+                      : BulkItemClassifier.fixHint(cause)),
               cause));
       return;
     }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -53,6 +54,8 @@ public record ElasticsearchConnectionConfig(
 
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(ElasticsearchConnectionConfig.class);
+  // Once per JVM: every operator instance builds its own client.
+  private static final AtomicBoolean WARNED_CLEARTEXT_AUTH = new AtomicBoolean();
 
   public ElasticsearchConnectionConfig {
     hosts = checkedHosts(hosts);
@@ -185,7 +188,6 @@ public record ElasticsearchConnectionConfig(
           AuthScope.ANY, new UsernamePasswordCredentials(username, password.resolve()));
     }
     SSLContext ssl = sslContext();
-    boolean anyHttps = hosts.stream().anyMatch(h -> h.startsWith("https:"));
     BasicCredentialsProvider creds = credentials;
     builder.setHttpClientConfigCallback(
         http -> {
@@ -205,9 +207,25 @@ public record ElasticsearchConnectionConfig(
             request
                 .setConnectTimeout((int) connectTimeout.toMillis())
                 .setSocketTimeout((int) socketTimeout.toMillis()));
-    if (!tlsVerify && anyHttps) {
+    if (!tlsVerify) {
+      // At every client creation, not once: an unverified connection must never go unnoticed.
       LOG.warn(
-          "Elasticsearch TLS verification is OFF (elasticsearch.tls.verify=false): anyone on the path can read and change the data");
+          "Elasticsearch TLS verification is OFF ({}=false): any certificate and any host name"
+              + " is accepted, so anyone on the path can read the credentials and change the data;"
+              + " configure {} or {} instead",
+          ElasticsearchSinkOptions.TLS_VERIFY.key(),
+          ElasticsearchSinkOptions.CA_PEM_PATH.key(),
+          ElasticsearchSinkOptions.TRUSTSTORE_PATH.key());
+    }
+    List<String> cleartext = hosts.stream().filter(h -> h.startsWith("http:")).toList();
+    if ((username != null || apiKey != null)
+        && !cleartext.isEmpty()
+        && WARNED_CLEARTEXT_AUTH.compareAndSet(false, true)) {
+      LOG.warn(
+          "Elasticsearch credentials ({}) go over plain http to {}: anyone on the path can read"
+              + " them; use https:// hosts",
+          apiKey != null ? "API key" : "basic auth",
+          cleartext);
     }
     return builder.build();
   }
@@ -280,6 +298,11 @@ public record ElasticsearchConnectionConfig(
             : caPemPath != null ? "ca " + caPemPath : "default")
         + (tlsVerify ? "" : " UNVERIFIED")
         + "}";
+  }
+
+  /** Lets a test see the once-per-JVM warning again. */
+  static void resetWarnings() {
+    WARNED_CLEARTEXT_AUTH.set(false);
   }
 
   /** Accepts any server certificate: only reachable through {@code tls.verify=false}. */

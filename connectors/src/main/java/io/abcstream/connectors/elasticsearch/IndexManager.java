@@ -318,7 +318,7 @@ public final class IndexManager implements AutoCloseable {
           e);
     }
     return new UncheckedIOException(
-        "cannot " + what + " (is Elasticsearch reachable at the configured hosts?): " + e, e);
+        "cannot " + what + ": " + e + ". Fix: " + BulkItemClassifier.fixHint(e), e);
   }
 
   private static void requireText(String value, String what) {

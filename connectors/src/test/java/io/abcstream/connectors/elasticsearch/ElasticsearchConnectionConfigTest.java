@@ -3,6 +3,7 @@ package io.abcstream.connectors.elasticsearch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.abcstream.testkit.LogCapture;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -143,5 +144,27 @@ class ElasticsearchConnectionConfigTest {
     assertThat(spec.numberOfReplicas()).contains(0);
     assertThat(spec.numberOfShards()).isEmpty();
     assertThat(spec.moveAlias()).isFalse();
+  }
+
+  @Test
+  void credentialsOverPlainHttpWarnOnceAndVerifyOffWarnsAtEveryClient() throws Exception {
+    Path pw = dir.resolve("pw");
+    Files.writeString(pw, "s3cret-pw");
+    Configuration c = new Configuration();
+    c.set(ElasticsearchSinkOptions.HOSTS, List.of("http://127.0.0.1:1"));
+    c.set(ElasticsearchSinkOptions.USERNAME, "u");
+    c.set(ElasticsearchSinkOptions.PASSWORD_FILE, pw.toString());
+    c.set(ElasticsearchSinkOptions.TLS_VERIFY, false);
+    ElasticsearchConnectionConfig.resetWarnings();
+    try (LogCapture logs = LogCapture.start()) {
+      for (int i = 0; i < 3; i++) {
+        ElasticsearchConnectionConfig.fromConfiguration(c).createRestClient().close();
+      }
+      List<String> warnings = logs.lines().stream().filter(l -> l.startsWith("WARN")).toList();
+      assertThat(warnings.stream().filter(l -> l.contains("plain http"))).hasSize(1);
+      assertThat(warnings.stream().filter(l -> l.contains("elasticsearch.tls.verify=false")))
+          .hasSize(3);
+      assertThat(logs.text()).doesNotContain("s3cret-pw");
+    }
   }
 }

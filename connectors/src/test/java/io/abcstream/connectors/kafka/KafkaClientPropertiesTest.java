@@ -1,12 +1,14 @@
 package io.abcstream.connectors.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class KafkaClientPropertiesTest {
 
@@ -62,5 +64,51 @@ class KafkaClientPropertiesTest {
       Map<String, String> files) {
     assertThat(KafkaClientProperties.parse("h:9092", config, "kafka."))
         .isEqualTo(new KafkaClientConfig("h:9092", plain, env, files));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(
+      strings = {
+        "sasl.jaas.config",
+        "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+        "ssl.key.password",
+        "ssl.keystore.password",
+        "ssl.truststore.password",
+        "ssl.keystore.key",
+        "sasl.oauthbearer.client.credentials.client.secret",
+        "basic.auth.user.info",
+        "SSL.KEY.PASSWORD"
+      })
+  void aPlaintextSecretInPropertiesIsRefusedWithThePlaceToPutIt(String name) {
+    String value = "org.example.Login required password=\"hunter2\";";
+    assertThatThrownBy(
+            () ->
+                KafkaClientProperties.parse(
+                    "h:9092", Map.of("kafka.properties." + name, value), "kafka."))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("kafka.properties." + name)
+        .hasMessageContaining("kafka.secret-env." + name)
+        .hasMessageContaining("kafka.secret-file." + name)
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(
+      strings = {
+        "security.protocol=SASL_SSL",
+        "sasl.mechanism=SCRAM-SHA-512",
+        "ssl.truststore.location=/etc/kafka/truststore.p12",
+        "ssl.truststore.type=PKCS12",
+        "sasl.jaas.config=${env:KAFKA_JAAS}",
+        "ssl.key.password=${directory:/run/secrets:key-password}"
+      })
+  void settingsThatAreNotSecretsAndProviderPlaceholdersStayAllowed(String setting) {
+    String name = setting.substring(0, setting.indexOf('='));
+    String value = setting.substring(setting.indexOf('=') + 1);
+    assertThat(
+            KafkaClientProperties.parse(
+                    "h:9092", Map.of("kafka.properties." + name, value), "kafka.")
+                .toProperties())
+        .containsEntry(name, value);
   }
 }

@@ -8,6 +8,7 @@ import co.elastic.clients.json.jackson.JacksonJsonpMapper;
 import co.elastic.clients.transport.rest_client.RestClientTransport;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.abcstream.connectors.elasticsearch.BulkItemClassifier;
 import io.abcstream.connectors.elasticsearch.ElasticsearchConnectionConfig;
 import io.abcstream.operators.document.EmbeddingDocument;
 import java.io.IOException;
@@ -40,7 +41,32 @@ public final class KnnSearch implements AutoCloseable {
     this.client = new ElasticsearchClient(transport);
   }
 
+  /**
+   * The {@code k} documents nearest to {@code vector}; a failure says what to fix (credentials, CA,
+   * host) as the job's sink would.
+   */
   public List<Hit> search(String index, float[] vector, int k, String mode) throws IOException {
+    try {
+      return knn(index, vector, k, mode);
+    } catch (IOException | RuntimeException e) {
+      int status = BulkItemClassifier.statusOf(e);
+      throw new IOException(
+          "search of "
+              + index
+              + " failed"
+              + (status > 0 ? " with HTTP " + status : "")
+              + ": "
+              + e.getMessage()
+              + ". Fix: "
+              + (status > 0
+                  ? BulkItemClassifier.fixHint(
+                      status, BulkItemClassifier.errorTypeOf(e), e.getMessage())
+                  : BulkItemClassifier.fixHint(e)),
+          e);
+    }
+  }
+
+  private List<Hit> knn(String index, float[] vector, int k, String mode) throws IOException {
     List<Float> query = new ArrayList<>(vector.length);
     for (float v : vector) {
       query.add(v);

@@ -1,5 +1,6 @@
 package io.abcstream.operators.failure;
 
+import io.abcstream.common.UriRedaction;
 import io.abcstream.connectors.elasticsearch.DeadLetter;
 import io.abcstream.connectors.elasticsearch.IndexOperation;
 import io.abcstream.operators.document.EmbeddingDocument;
@@ -110,7 +111,8 @@ public final class Failures {
     return EmbeddingFailure.newBuilder()
         .setStage(stage)
         .setErrorClass(errorClass)
-        .setMessage(truncate(message == null ? errorClass.name() : message))
+        // Pre-signed image URLs carry credentials in their query: never into a dead letter.
+        .setMessage(truncate(message == null ? errorClass.name() : UriRedaction.redact(message)))
         .setAttempts(Math.max(1, attempts))
         .setFailedAt(failedAt)
         .setModelVersion(modelVersion);
