@@ -1,11 +1,5 @@
 package io.abcstream.schemas.codec;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +28,7 @@ final class AvroBodyCheck {
   private int pos;
   private long zeroByteItems;
   private final Map<Schema, Integer> minBytes = new IdentityHashMap<>();
-  private CharsetDecoder utf8;
-  private CharBuffer chars;
+  private StrictUtf8 utf8;
 
   private AvroBodyCheck(String typeName, byte[] buf, int offset, int length) {
     this.typeName = typeName;
@@ -195,30 +188,11 @@ final class AvroBodyCheck {
   private void string() throws CodecException {
     int length = length("string");
     if (utf8 == null) {
-      utf8 =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT);
-      chars = CharBuffer.allocate(512);
+      utf8 = new StrictUtf8();
     }
-    // Decoded in chunks into one small buffer: only validity matters here, not the text.
-    ByteBuffer in = ByteBuffer.wrap(buf, pos, length);
-    utf8.reset();
-    while (true) {
-      chars.clear();
-      CoderResult result = utf8.decode(in, chars, true);
-      if (result.isError()) {
-        throw malformed(
-            "a string is not valid UTF-8 (byte offset " + (in.position() - pos) + " of it)");
-      }
-      if (result.isUnderflow()) {
-        break;
-      }
-    }
-    chars.clear();
-    if (utf8.flush(chars).isError()) {
-      throw malformed("a string is not valid UTF-8 (it ends inside a character)");
+    int error = utf8.firstError(buf, pos, length);
+    if (error >= 0) {
+      throw malformed("a string is not valid UTF-8 (at byte " + error + " of " + length + ")");
     }
     pos += length;
   }

@@ -174,6 +174,10 @@ class SingleObjectCodecHostileTest {
     long before = allocatedBytes();
     Throwable thrown = catchThrowable(record);
     long allocated = allocatedBytes() - before;
+    // One row of the hostile-kinds table in RELIABILITY.md.
+    System.out.printf(
+        "hostile avro | %s | DECODE/MALFORMED_EVENT (%s) | %,d bytes%n",
+        name, thrown instanceof CodecException c ? c.kind() : thrown, allocated);
 
     assertThat(thrown)
         .as(name)
