@@ -248,6 +248,21 @@ class EmbeddingPipelineTest {
   }
 
   @Test
+  void anIdDocumentIdsRefusesIsADeadLetterNotACrash() throws Exception {
+    // The codecs refuse unpaired surrogates; should one get through anyway, DocumentIds throws
+    // rather than collide, and the pipeline must turn that into a dead letter.
+    SourcedRequest request = sourced(ByteBuffer.wrap(png), "what is it?");
+    request.getRequest().setId("req-\uD800");
+
+    List<EmbeddingOutcome> outcomes = run(request);
+
+    assertThat(embeddings(outcomes)).isEmpty();
+    assertThat(failures(outcomes))
+        .singleElement()
+        .satisfies(f -> assertThat(f.getMessage()).contains("unpaired surrogate"));
+  }
+
+  @Test
   void anUnexpectedFailureIsLabelledByTheStageItHappenedIn() throws Exception {
     PipelineMetrics brokenDecodeMetric =
         new PipelineMetrics() {

@@ -1,7 +1,9 @@
 package io.abcstream.schemas.codec;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -35,14 +37,45 @@ import org.apache.avro.specific.SpecificRecord;
  */
 public final class JsonCodec<T extends SpecificRecord> implements RecordCodec<T> {
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** Deepest nesting of arrays and objects; the schemas nest a few levels. */
+  static final int MAX_NESTING_DEPTH = 64;
 
-  static {
-    MAPPER
-        .getFactory()
-        .setStreamReadConstraints(
-            StreamReadConstraints.builder().maxNestingDepth(64).maxStringLength(64 << 20).build());
-  }
+  /** Longest string value: inline image bytes as base64 are the longest legitimate one. */
+  static final int MAX_STRING_LENGTH = 64 << 20;
+
+  /** Longest document: the longest string plus room for the rest of a request. */
+  static final long MAX_DOCUMENT_LENGTH = MAX_STRING_LENGTH + (16L << 20);
+
+  /** Longest field name (a metadata key is one). */
+  static final int MAX_NAME_LENGTH = 50_000;
+
+  /**
+   * Longest number: an epoch-millisecond long is 20 characters, a double's shortest form about 25;
+   * longer digit strings only cost big-number parsing time.
+   */
+  static final int MAX_NUMBER_LENGTH = 100;
+
+  /**
+   * Most tokens in one document: each becomes a tree node of tens of bytes, so this bounds the tree
+   * a small document of tiny values (e.g. {@code [0,0,0,...]}) can build.
+   */
+  static final long MAX_TOKEN_COUNT = 100_000;
+
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper(
+          JsonFactory.builder()
+              .streamReadConstraints(
+                  StreamReadConstraints.builder()
+                      .maxNestingDepth(MAX_NESTING_DEPTH)
+                      .maxStringLength(MAX_STRING_LENGTH)
+                      .maxDocumentLength(MAX_DOCUMENT_LENGTH)
+                      .maxNameLength(MAX_NAME_LENGTH)
+                      .maxNumberLength(MAX_NUMBER_LENGTH)
+                      .maxTokenCount(MAX_TOKEN_COUNT)
+                      .build())
+              // Two values for one key: which one wins is up to the parser, so refuse the record.
+              .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+              .build());
 
   private final Class<T> type;
   private final Schema schema;
@@ -71,6 +104,14 @@ public final class JsonCodec<T extends SpecificRecord> implements RecordCodec<T>
   public T decode(byte[] bytes) throws CodecException {
     if (bytes == null || bytes.length == 0) {
       throw new CodecException(CodecException.Kind.EMPTY, "empty record: no bytes to decode");
+    }
+    // Jackson decodes overlong forms ("C0 AF" is "/"), CESU-8 surrogates and code points past
+    // U+10FFFF without complaint; JSON text must be UTF-8, so anything else is refused first.
+    int badByte = new StrictUtf8().firstError(bytes, 0, bytes.length);
+    if (badByte >= 0) {
+      throw new CodecException(
+          CodecException.Kind.INVALID_JSON,
+          type.getSimpleName() + ": not valid JSON: not UTF-8 at byte " + badByte);
     }
     JsonNode root;
     try {
@@ -108,7 +149,7 @@ public final class JsonCodec<T extends SpecificRecord> implements RecordCodec<T>
         if (!node.isTextual()) {
           throw mismatch(path, "a string", node);
         }
-        return node.textValue();
+        return text(node.textValue(), path);
       case BYTES:
         if (!node.isTextual()) {
           throw mismatch(path, "base64 text", node);
@@ -165,8 +206,8 @@ public final class JsonCodec<T extends SpecificRecord> implements RecordCodec<T>
           Map<String, Object> map = new LinkedHashMap<>();
           for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            map.put(
-                e.getKey(), fromJson(schema.getValueType(), e.getValue(), path + "." + e.getKey()));
+            String key = text(e.getKey(), path);
+            map.put(key, fromJson(schema.getValueType(), e.getValue(), path + "." + key));
           }
           return map;
         }
@@ -175,6 +216,28 @@ public final class JsonCodec<T extends SpecificRecord> implements RecordCodec<T>
             CodecException.Kind.SCHEMA_MISMATCH,
             path + ": schema type " + schema.getType() + " is not supported in JSON");
     }
+  }
+
+  /**
+   * {@code text} itself, unless it has an unpaired surrogate: a "\\uD800" escape is valid JSON
+   * syntax but no Unicode text, and UTF-8 (Avro, document ids) cannot encode it.
+   */
+  private static String text(String text, String path) throws CodecException {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new CodecException(
+            CodecException.Kind.INVALID_JSON,
+            String.format(
+                "%s: not valid JSON text: unpaired surrogate \\u%04X at character %d",
+                path, (int) c, i));
+      }
+    }
+    return text;
   }
 
   private static Object longFromJson(Schema schema, JsonNode node, String path)

@@ -111,6 +111,15 @@ public final class SingleObjectCodec<T extends SpecificRecord> implements Record
       fp |= (bytes[2 + i] & 0xFFL) << (8 * i);
     }
     SpecificDatumReader<T> reader = readerFor(fp);
+    // Avro allocates what a length or count declares before it reads: a 14-byte record declaring
+    // a 2 GB string is an OutOfMemoryError, not an exception. The body is checked against its
+    // writer schema first, so the decode below only ever meets lengths its bytes can hold.
+    AvroBodyCheck.check(
+        type.getSimpleName(),
+        writerSchemas.get(fp),
+        bytes,
+        HEADER_LENGTH,
+        bytes.length - HEADER_LENGTH);
     BinaryDecoder decoder =
         DecoderFactory.get()
             .binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, null);
