@@ -1,8 +1,10 @@
 package io.abcstream.jobs.config;
 
+import io.abcstream.operators.failure.DeadLetterLimits;
 import io.abcstream.operators.validate.RequestValidator;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.MemorySize;
 
 /**
  * The embedding job's own settings (Kafka topics, request validation). The model and batching, the
@@ -62,6 +64,15 @@ public final class JobOptions {
           .stringType()
           .defaultValue(DEFAULT_DLQ_TOPIC)
           .withDescription("Topic of EmbeddingFailure records.");
+  public static final ConfigOption<MemorySize> DLQ_MAX_RECORD_SIZE =
+      ConfigOptions.key("kafka.dlq-max-record-size")
+          .memoryType()
+          .defaultValue(new MemorySize(DeadLetterLimits.DEFAULT_MAX_RECORD_BYTES))
+          .withDescription(
+              "Largest dead-letter record (key, value and Kafka's framing): the dead-letter"
+                  + " producers' max.request.size, and the size every dead letter is cut to (its"
+                  + " original value first, keeping the whole value's length and SHA-256). At least"
+                  + " 128 kb; keep it within the broker's message.max.bytes.");
   public static final ConfigOption<String> VECTOR_TOPIC =
       ConfigOptions.key("kafka.vector-topic")
           .stringType()

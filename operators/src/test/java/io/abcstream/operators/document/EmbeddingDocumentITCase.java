@@ -11,6 +11,7 @@ import io.abcstream.connectors.elasticsearch.ElasticsearchSinkConfig;
 import io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions;
 import io.abcstream.connectors.elasticsearch.IndexManager;
 import io.abcstream.connectors.kafka.KafkaClientConfig;
+import io.abcstream.operators.failure.DeadLetterLimits;
 import io.abcstream.operators.failure.KafkaDeadLetterHandlerFactory;
 import io.abcstream.schemas.EmbeddingFailure;
 import io.abcstream.schemas.EmbeddingMode;
@@ -189,7 +190,7 @@ class EmbeddingDocumentITCase {
                 new KafkaDeadLetterHandlerFactory(
                     KafkaClientConfig.of(stack.kafkaBootstrapServers()),
                     topic,
-                    RecordCodec.Format.AVRO))
+                    DeadLetterLimits.defaults(RecordCodec.Format.AVRO)))
             .setConfig(
                 ElasticsearchSinkConfig.fromConfiguration(
                     new Configuration()
