@@ -117,6 +117,11 @@ public final class EmbeddingJob {
             .maxInlineBytes(fetch.maxBytes())
             .allowedSchemes(new HashSet<>(fetch.allowedSchemes()))
             .maxInstructions(conf.get(JobOptions.MAX_INSTRUCTIONS))
+            .maxUriChars(conf.get(JobOptions.MAX_URI_CHARS))
+            .maxMetadataEntries(conf.get(JobOptions.MAX_METADATA_ENTRIES))
+            .maxMetadataKeyBytes(conf.get(JobOptions.MAX_METADATA_KEY_BYTES))
+            .maxMetadataValueBytes(conf.get(JobOptions.MAX_METADATA_VALUE_BYTES))
+            .maxMetadataBytes(conf.get(JobOptions.MAX_METADATA_BYTES))
             .maxInstructionChars(embedConfig.batching().maxInstructionChars())
             .reservedTokens(new HashSet<>(manifest.reservedTokens()))
             .build();

@@ -91,4 +91,33 @@ public final class JobOptions {
           .intType()
           .defaultValue(RequestValidator.DEFAULT_MAX_INSTRUCTIONS)
           .withDescription("Most instructions per request.");
+  public static final ConfigOption<Integer> MAX_URI_CHARS =
+      ConfigOptions.key("embed.max-uri-chars")
+          .intType()
+          .defaultValue(RequestValidator.DEFAULT_MAX_URI_CHARS)
+          .withDescription(
+              "Longest image URI (data: URIs excepted: the fetch byte limit bounds them); longer →"
+                  + " VALIDATE/INVALID_REQUEST.");
+  public static final ConfigOption<Integer> MAX_METADATA_ENTRIES =
+      ConfigOptions.key("embed.max-metadata-entries")
+          .intType()
+          .defaultValue(RequestValidator.DEFAULT_MAX_METADATA_ENTRIES)
+          .withDescription("Most metadata entries per request.");
+  public static final ConfigOption<Integer> MAX_METADATA_KEY_BYTES =
+      ConfigOptions.key("embed.max-metadata-key-bytes")
+          .intType()
+          .defaultValue(RequestValidator.DEFAULT_MAX_METADATA_KEY_BYTES)
+          .withDescription("Longest metadata key, in UTF-8 bytes.");
+  public static final ConfigOption<Integer> MAX_METADATA_VALUE_BYTES =
+      ConfigOptions.key("embed.max-metadata-value-bytes")
+          .intType()
+          .defaultValue(RequestValidator.DEFAULT_MAX_METADATA_VALUE_BYTES)
+          .withDescription(
+              "Longest metadata value, in UTF-8 bytes; key + value must stay below 32,766 (one"
+                  + " Lucene term).");
+  public static final ConfigOption<Integer> MAX_METADATA_BYTES =
+      ConfigOptions.key("embed.max-metadata-bytes")
+          .intType()
+          .defaultValue(RequestValidator.DEFAULT_MAX_METADATA_BYTES)
+          .withDescription("All metadata keys and values of a request together, in UTF-8 bytes.");
 }
