@@ -24,6 +24,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -116,16 +117,38 @@ class DeadLetterSizeITCase {
       try (KafkaProducer<byte[], byte[]> producer =
           new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
         producer.send(new ProducerRecord<>(topic, bytes("r-big"), bigValue)).get();
+        // Too much metadata for one document: rejected before any work, the job unharmed.
+        Map<String, String> metadata = new LinkedHashMap<>();
+        for (int i = 0; i < 200; i++) {
+          metadata.put("key" + i, "value");
+        }
+        ImageEmbeddingRequest meta =
+            ImageEmbeddingRequest.newBuilder(request("r-meta", odd, "x"))
+                .setMetadata(metadata)
+                .build();
+        producer.send(new ProducerRecord<>(topic, bytes("r-meta"), codec.encode(meta))).get();
         ImageEmbeddingRequest after = request("r-after", odd, "describe it");
         producer.send(new ProducerRecord<>(topic, bytes("r-after"), codec.encode(after))).get();
       }
 
       RecordCodec<EmbeddingFailure> letters = RecordCodec.of(dlqFormat, EmbeddingFailure.class);
-      List<EmbeddingFailure> failures = new ArrayList<>();
-      for (ConsumerRecord<byte[], byte[]> r : KafkaTestTopics.read(stack, dlq, 4)) {
+      List<EmbeddingFailure> all = new ArrayList<>();
+      for (ConsumerRecord<byte[], byte[]> r : KafkaTestTopics.read(stack, dlq, 5)) {
         assertThat(r.serializedValueSize() + r.serializedKeySize()).isLessThanOrEqualTo(1 << 20);
-        failures.add(letters.decode(r.value()));
+        all.add(letters.decode(r.value()));
       }
+      assertThat(all)
+          .filteredOn(f -> "r-meta".equals(f.getRequestId()))
+          .singleElement()
+          .satisfies(
+              f -> {
+                assertThat(f.getStage()).isEqualTo(FailureStage.VALIDATE);
+                assertThat(f.getErrorClass()).isEqualTo(ErrorClass.INVALID_REQUEST);
+                assertThat(f.getMessage()).contains("metadata has 200 entries, the limit is 128");
+                assertThat(f.getOriginalValueTruncated()).isFalse();
+              });
+      List<EmbeddingFailure> failures =
+          all.stream().filter(f -> "r-big".equals(f.getRequestId())).toList();
       // VALIDATE's letters carry the request as it came, the later stages' the accepted one.
       byte[] acceptedValue = codec.encode(request("r-big", junk, "what is this?"));
       assertThat(failures)
@@ -154,7 +177,7 @@ class DeadLetterSizeITCase {
       // A truncated original is not replayed half.
       DeadLetterReplayer.Summary replay =
           new DeadLetterReplayer(props, dlqFormat).replay(dlq, topic, DeadLetterFilter.all(), true);
-      assertThat(replay).isEqualTo(new DeadLetterReplayer.Summary(4, 4, 0, 4, 0, 4));
+      assertThat(replay).isEqualTo(new DeadLetterReplayer.Summary(5, 5, 1, 4, 0, 4));
     } finally {
       job.cancel().get();
       stack.deleteIndex(plan.index());
