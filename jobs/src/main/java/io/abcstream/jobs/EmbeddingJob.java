@@ -18,6 +18,7 @@ import io.abcstream.operators.document.EmbeddingDocument;
 import io.abcstream.operators.embed.EmbeddingFunction;
 import io.abcstream.operators.embed.EmbeddingOperatorConfig;
 import io.abcstream.operators.embed.EmbeddingOptions;
+import io.abcstream.operators.failure.DeadLetterLimits;
 import io.abcstream.operators.failure.Failures;
 import io.abcstream.operators.failure.KafkaDeadLetterHandlerFactory;
 import io.abcstream.operators.route.OutcomeRouter;
@@ -33,6 +34,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.HashSet;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
@@ -47,6 +49,7 @@ import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * Wires the embedding job: Kafka requests → validate → async embedding → Elasticsearch (and an
@@ -80,6 +83,8 @@ public final class EmbeddingJob {
     KafkaClientConfig kafka =
         KafkaClientProperties.parse(conf.get(JobOptions.KAFKA_BOOTSTRAP), conf.toMap(), "kafka.");
 
+    DeadLetterLimits deadLetterLimits = deadLetterLimits(conf, outputFormat);
+
     Plan plan = ensureIndex(conf, manifest);
 
     KafkaSourceBuilder<SourcedRequest> sourceBuilder =
@@ -112,12 +117,19 @@ public final class EmbeddingJob {
             .maxInlineBytes(fetch.maxBytes())
             .allowedSchemes(new HashSet<>(fetch.acceptedSchemes()))
             .maxInstructions(conf.get(JobOptions.MAX_INSTRUCTIONS))
+            .maxUriChars(conf.get(JobOptions.MAX_URI_CHARS))
+            .maxMetadataEntries(conf.get(JobOptions.MAX_METADATA_ENTRIES))
+            .maxMetadataKeyBytes(conf.get(JobOptions.MAX_METADATA_KEY_BYTES))
+            .maxMetadataValueBytes(conf.get(JobOptions.MAX_METADATA_VALUE_BYTES))
+            .maxMetadataBytes(conf.get(JobOptions.MAX_METADATA_BYTES))
             .maxInstructionChars(embedConfig.batching().maxInstructionChars())
             .reservedTokens(new HashSet<>(manifest.reservedTokens()))
             .build();
     SingleOutputStreamOperator<SourcedRequest> valid =
         requests
-            .process(new ValidateRequestFunction(validator, inputFormat, manifest.modelVersion()))
+            .process(
+                new ValidateRequestFunction(
+                    validator, inputFormat, manifest.modelVersion(), deadLetterLimits))
             .returns(new AvroTypeInfo<>(SourcedRequest.class))
             .uid("validate")
             .name("decode + validate");
@@ -135,7 +147,7 @@ public final class EmbeddingJob {
 
     SingleOutputStreamOperator<ImageEmbedding> embeddings =
         outcomes
-            .process(new OutcomeRouter())
+            .process(new OutcomeRouter(deadLetterLimits))
             .returns(new AvroTypeInfo<>(ImageEmbedding.class))
             .uid("route-outcomes")
             .name("route outcomes");
@@ -146,7 +158,7 @@ public final class EmbeddingJob {
             .setConfiguration(conf)
             .setElementConverter(new DocumentConverter(plan.index(), inputFormat))
             .setDeadLetterHandlerFactory(
-                new KafkaDeadLetterHandlerFactory(kafka, dlqTopic, outputFormat))
+                new KafkaDeadLetterHandlerFactory(kafka, dlqTopic, deadLetterLimits))
             .build();
     embeddings.sinkTo(esSink).uid("es-sink").name("elasticsearch: " + plan.alias());
 
@@ -174,10 +186,8 @@ public final class EmbeddingJob {
             kafkaSink(
                 kafka,
                 new AvroRecordSerializationSchema<>(
-                    dlqTopic,
-                    EmbeddingFailure.class,
-                    outputFormat,
-                    EmbeddingFailure::getRequestId)))
+                    dlqTopic, EmbeddingFailure.class, outputFormat, EmbeddingFailure::getRequestId),
+                deadLetterLimits.maxRecordBytes()))
         .uid("dlq-sink")
         .name("kafka: " + dlqTopic);
     return plan;
@@ -200,11 +210,39 @@ public final class EmbeddingJob {
     }
   }
 
+  /**
+   * The dead-letter limits from {@link JobOptions#DLQ_MAX_RECORD_SIZE}: one setting for both the
+   * producers' {@code max.request.size} and the size dead letters are cut to.
+   */
+  static DeadLetterLimits deadLetterLimits(Configuration conf, RecordCodec.Format format) {
+    long bytes = conf.get(JobOptions.DLQ_MAX_RECORD_SIZE).getBytes();
+    if (bytes > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          JobOptions.DLQ_MAX_RECORD_SIZE.key() + " must be below 2 gb, got " + bytes + " bytes");
+    }
+    try {
+      return new DeadLetterLimits((int) bytes, format);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          JobOptions.DLQ_MAX_RECORD_SIZE.key() + ": " + e.getMessage(), e);
+    }
+  }
+
   static <T> KafkaSink<T> kafkaSink(
       KafkaClientConfig kafka, KafkaRecordSerializationSchema<T> schema) {
+    return kafkaSink(kafka, schema, 0);
+  }
+
+  /** With {@code maxRequestBytes} > 0 as the producer's {@code max.request.size}. */
+  static <T> KafkaSink<T> kafkaSink(
+      KafkaClientConfig kafka, KafkaRecordSerializationSchema<T> schema, int maxRequestBytes) {
+    Properties props = kafka.toProperties();
+    if (maxRequestBytes > 0) {
+      props.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(maxRequestBytes));
+    }
     return KafkaSink.<T>builder()
         .setBootstrapServers(kafka.bootstrapServers())
-        .setKafkaProducerConfig(kafka.toProperties())
+        .setKafkaProducerConfig(props)
         .setRecordSerializer(schema)
         .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
         .build();

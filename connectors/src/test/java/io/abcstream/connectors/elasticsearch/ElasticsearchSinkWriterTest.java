@@ -11,6 +11,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.connector.base.sink.writer.ElementConverter;
 import org.junit.jupiter.api.Test;
 
@@ -145,5 +146,64 @@ class ElasticsearchSinkWriterTest {
           .hasMessageContaining("after 3 attempts");
     }
     assertThat(client.calls).hasSize(3);
+  }
+
+  @Test
+  void anOperationAboveTheRecordLimitIsDeadLetteredAndTheOthersAreWritten() throws Exception {
+    // Flink's AsyncSinkWriter throws on an entry above max-record-size: that failed the task.
+    FakeClient client =
+        new FakeClient(
+            ops -> {
+              List<BulkItemResult> results = new ArrayList<>();
+              for (IndexOperation op : ops) {
+                results.add(BulkItemResult.ok(201));
+              }
+              return results;
+            });
+    List<DeadLetter> letters = new CopyOnWriteArrayList<>();
+    int[] converted = new int[1];
+    ElementConverter<Integer, IndexOperation> converter =
+        (n, ctx) -> {
+          converted[0]++;
+          String doc = n == 2 ? "{\"big\":\"" + "x".repeat(2_000) + "\"}" : "{\"n\":" + n + "}";
+          return IndexOperation.index("docs", "doc-" + n, doc);
+        };
+    ElasticsearchSink<Integer> sink =
+        ElasticsearchSink.<Integer>builder()
+            .setBulkClientFactory(() -> client)
+            .setElementConverter(converter)
+            .setDeadLetterHandlerFactory(
+                context ->
+                    letter -> {
+                      letters.add(letter);
+                      return CompletableFuture.completedFuture(null);
+                    })
+            .setConfig(
+                ElasticsearchSinkConfig.fromConfiguration(
+                    new Configuration()
+                        .set(
+                            ElasticsearchSinkOptions.MAX_RECORD_SIZE_IN_BYTES,
+                            MemorySize.parse("1kb"))
+                        .set(ElasticsearchSinkOptions.MAX_TIME_IN_BUFFER, Duration.ofHours(1))))
+            .build();
+    try (ElasticsearchSinkWriter<Integer> writer = sink.createWriter(new TestWriterContext())) {
+      for (int i = 0; i < 4; i++) {
+        writer.write(i, null);
+      }
+      writer.flush(true);
+    }
+    assertThat(converted[0]).isEqualTo(4);
+    assertThat(client.calls.stream().flatMap(List::stream).map(IndexOperation::id))
+        .containsExactly("doc-0", "doc-1", "doc-3");
+    assertThat(letters)
+        .singleElement()
+        .satisfies(
+            letter -> {
+              assertThat(letter.operation().id()).isEqualTo("doc-2");
+              assertThat(letter.errorType()).isEqualTo(ElasticsearchSinkWriter.RECORD_TOO_LARGE);
+              assertThat(letter.describe())
+                  .contains("over the sink's record limit of 1024 bytes")
+                  .contains("elasticsearch.sink.record.max-size");
+            });
   }
 }

@@ -88,6 +88,11 @@ final class DlqCommand implements Runnable {
                     line.put("message", f.getMessage());
                     line.put("attempts", f.getAttempts());
                     line.put("failed_at", f.getFailedAt().toString());
+                    if (f.getOriginalValueTruncated()) {
+                      line.put("original_value_truncated", true);
+                      line.put("original_value_length", f.getOriginalValueLength());
+                      line.put("original_value_sha256", f.getOriginalValueSha256());
+                    }
                     line.put(
                         "source",
                         f.getSourceTopic()
@@ -138,6 +143,14 @@ final class DlqCommand implements Runnable {
               + " read; "
               + s.skipped()
               + " skipped: undecodable originals or no original value)");
+      if (s.truncated() > 0) {
+        System.out.println(
+            s.truncated()
+                + " of the skipped dead letters hold a truncated original (cut to"
+                + " kafka.dlq-max-record-size; original_value_length and original_value_sha256"
+                + " name the whole record): not replayed half; re-publish those from their source"
+                + " topic/partition@offset (abc dlq list shows them)");
+      }
       return 0;
     }
   }

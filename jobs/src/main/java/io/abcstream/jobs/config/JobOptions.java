@@ -1,8 +1,10 @@
 package io.abcstream.jobs.config;
 
+import io.abcstream.operators.failure.DeadLetterLimits;
 import io.abcstream.operators.validate.RequestValidator;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.MemorySize;
 
 /**
  * The embedding job's own settings (Kafka topics, request validation). The model and batching, the
@@ -62,6 +64,15 @@ public final class JobOptions {
           .stringType()
           .defaultValue(DEFAULT_DLQ_TOPIC)
           .withDescription("Topic of EmbeddingFailure records.");
+  public static final ConfigOption<MemorySize> DLQ_MAX_RECORD_SIZE =
+      ConfigOptions.key("kafka.dlq-max-record-size")
+          .memoryType()
+          .defaultValue(new MemorySize(DeadLetterLimits.DEFAULT_MAX_RECORD_BYTES))
+          .withDescription(
+              "Largest dead-letter record (key, value and Kafka's framing): the dead-letter"
+                  + " producers' max.request.size, and the size every dead letter is cut to (its"
+                  + " original value first, keeping the whole value's length and SHA-256). At least"
+                  + " 128 kb; keep it within the broker's message.max.bytes.");
   public static final ConfigOption<String> VECTOR_TOPIC =
       ConfigOptions.key("kafka.vector-topic")
           .stringType()
@@ -80,4 +91,33 @@ public final class JobOptions {
           .intType()
           .defaultValue(RequestValidator.DEFAULT_MAX_INSTRUCTIONS)
           .withDescription("Most instructions per request.");
+  public static final ConfigOption<Integer> MAX_URI_CHARS =
+      ConfigOptions.key("embed.max-uri-chars")
+          .intType()
+          .defaultValue(RequestValidator.DEFAULT_MAX_URI_CHARS)
+          .withDescription(
+              "Longest image URI (data: URIs excepted: the fetch byte limit bounds them); longer →"
+                  + " VALIDATE/INVALID_REQUEST.");
+  public static final ConfigOption<Integer> MAX_METADATA_ENTRIES =
+      ConfigOptions.key("embed.max-metadata-entries")
+          .intType()
+          .defaultValue(RequestValidator.DEFAULT_MAX_METADATA_ENTRIES)
+          .withDescription("Most metadata entries per request.");
+  public static final ConfigOption<Integer> MAX_METADATA_KEY_BYTES =
+      ConfigOptions.key("embed.max-metadata-key-bytes")
+          .intType()
+          .defaultValue(RequestValidator.DEFAULT_MAX_METADATA_KEY_BYTES)
+          .withDescription("Longest metadata key, in UTF-8 bytes.");
+  public static final ConfigOption<Integer> MAX_METADATA_VALUE_BYTES =
+      ConfigOptions.key("embed.max-metadata-value-bytes")
+          .intType()
+          .defaultValue(RequestValidator.DEFAULT_MAX_METADATA_VALUE_BYTES)
+          .withDescription(
+              "Longest metadata value, in UTF-8 bytes; key + value must stay below 32,766 (one"
+                  + " Lucene term).");
+  public static final ConfigOption<Integer> MAX_METADATA_BYTES =
+      ConfigOptions.key("embed.max-metadata-bytes")
+          .intType()
+          .defaultValue(RequestValidator.DEFAULT_MAX_METADATA_BYTES)
+          .withDescription("All metadata keys and values of a request together, in UTF-8 bytes.");
 }

@@ -29,10 +29,13 @@ public record DeadLetterFilter(
   }
 
   /**
-   * Whether replaying can help: an undecodable record will not decode the second time, and a
-   * failure without its original value has nothing to replay.
+   * Whether replaying can help: an undecodable record will not decode the second time, a failure
+   * without its original value has nothing to replay, and a truncated original (cut to fit the
+   * dead-letter record size) would be replayed half.
    */
   public static boolean replayable(EmbeddingFailure f) {
-    return f.getOriginalValue() != null && f.getStage() != FailureStage.DECODE;
+    return f.getOriginalValue() != null
+        && f.getStage() != FailureStage.DECODE
+        && !f.getOriginalValueTruncated();
   }
 }

@@ -2,6 +2,7 @@ package io.abcstream.jobs.dlq;
 
 import io.abcstream.schemas.EmbeddingFailure;
 import io.abcstream.schemas.codec.CodecException;
+import io.abcstream.schemas.codec.DeadLetterCodec;
 import io.abcstream.schemas.codec.RecordCodec;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -26,15 +27,19 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class DeadLetterReplayer {
 
-  /** What a pass over the topic did. */
-  public record Summary(int read, int matched, int replayed, int skipped, int undecodable) {}
+  /**
+   * What a pass over the topic did; {@code truncated} counts the skipped letters whose original was
+   * cut to fit the dead-letter record size (find the whole record at its source offset).
+   */
+  public record Summary(
+      int read, int matched, int replayed, int skipped, int undecodable, int truncated) {}
 
   private final Properties kafka;
   private final RecordCodec<EmbeddingFailure> codec;
 
   public DeadLetterReplayer(Properties kafka, RecordCodec.Format format) {
     this.kafka = kafka;
-    this.codec = RecordCodec.of(format, EmbeddingFailure.class);
+    this.codec = DeadLetterCodec.of(format);
   }
 
   /** Calls {@code sink} for each matching failure. */
@@ -54,7 +59,7 @@ public final class DeadLetterReplayer {
             counts[3]++;
           }
         });
-    return new Summary(counts[0], counts[1], 0, 0, counts[3]);
+    return new Summary(counts[0], counts[1], 0, 0, counts[3], 0);
   }
 
   /** Re-publishes the matching, replayable failures' original records to {@code inputTopic}. */
@@ -64,6 +69,7 @@ public final class DeadLetterReplayer {
     Summary scanned = scan(dlqTopic, filter, chosen::add);
     int replayed = 0;
     int skipped = 0;
+    int truncated = 0;
     Properties props = new Properties();
     props.putAll(kafka);
     props.put("acks", "all");
@@ -75,6 +81,9 @@ public final class DeadLetterReplayer {
       for (EmbeddingFailure f : chosen) {
         if (!DeadLetterFilter.replayable(f)) {
           skipped++;
+          if (f.getOriginalValueTruncated()) {
+            truncated++;
+          }
           continue;
         }
         if (!dryRun) {
@@ -88,7 +97,8 @@ public final class DeadLetterReplayer {
         producer.flush();
       }
     }
-    return new Summary(scanned.read(), scanned.matched(), replayed, skipped, scanned.undecodable());
+    return new Summary(
+        scanned.read(), scanned.matched(), replayed, skipped, scanned.undecodable(), truncated);
   }
 
   private void read(String topic, Consumer<ConsumerRecord<byte[], byte[]>> each) {

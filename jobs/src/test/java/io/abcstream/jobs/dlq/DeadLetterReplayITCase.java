@@ -64,7 +64,7 @@ class DeadLetterReplayITCase {
     DeadLetterReplayer replayer = new DeadLetterReplayer(props, RecordCodec.Format.AVRO);
 
     DeadLetterReplayer.Summary dry = replayer.replay(dlq, input, DeadLetterFilter.all(), true);
-    assertThat(dry).isEqualTo(new DeadLetterReplayer.Summary(4, 3, 2, 1, 1));
+    assertThat(dry).isEqualTo(new DeadLetterReplayer.Summary(4, 3, 2, 1, 1, 0));
     assertThat(KafkaTestTopics.read(stack, input, 0)).isEmpty();
 
     DeadLetterReplayer.Summary fetchOnly =

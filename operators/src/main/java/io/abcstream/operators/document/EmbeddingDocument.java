@@ -2,7 +2,6 @@ package io.abcstream.operators.document;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.abcstream.connectors.elasticsearch.DenseVectorOptions;
@@ -62,13 +61,6 @@ public final class EmbeddingDocument {
   /** The index mappings for these documents with {@code vector} as the {@code embedding} field. */
   public static ObjectNode mappings(DenseVectorOptions vector) {
     ObjectNode mappings = JsonNodeFactory.instance.objectNode();
-    // metadata.* values are free-form strings copied from requests: keyword, so they filter
-    // exactly.
-    ArrayNode templates = mappings.putArray("dynamic_templates");
-    ObjectNode metadataStrings = templates.addObject().putObject("metadata_strings");
-    metadataStrings.put("path_match", METADATA + ".*");
-    metadataStrings.put("match_mapping_type", "string");
-    metadataStrings.putObject("mapping").put("type", "keyword");
     ObjectNode props = mappings.putObject("properties");
     props.putObject(REQUEST_ID).put("type", "keyword");
     props.putObject(IMAGE_URI).put("type", "keyword");
@@ -87,7 +79,11 @@ public final class EmbeddingDocument {
     ObjectNode pixelProps = pixels.putObject("properties");
     pixelProps.putObject(PIXELS_HEIGHT).put("type", "integer");
     pixelProps.putObject(PIXELS_WIDTH).put("type", "integer");
-    props.putObject(METADATA).put("type", "object").put("dynamic", true);
+    // Free-form keys from requests: one flattened field (its values keywords, `metadata.<key>`
+    // filters exactly) whatever the keys, so no stream of new keys can exhaust the index's field
+    // limit and make later documents fail. Indices created with the earlier object mapping keep
+    // it: IndexManager checks only the vector field, and a new index picks this one up.
+    props.putObject(METADATA).put("type", "flattened");
     props.putObject(EVENT_TIME).put("type", "date");
     props.putObject(INDEXED_AT).put("type", "date");
     return mappings;

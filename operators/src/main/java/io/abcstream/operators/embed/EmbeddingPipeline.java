@@ -12,6 +12,7 @@ import io.abcstream.model.runtime.PreparedInput;
 import io.abcstream.model.text.ModelInputException;
 import io.abcstream.operators.batching.BatchingService;
 import io.abcstream.operators.document.DocumentIds;
+import io.abcstream.operators.failure.Failures;
 import io.abcstream.schemas.EmbeddingMode;
 import io.abcstream.schemas.FailureStage;
 import io.abcstream.schemas.ImageEmbedding;
@@ -19,6 +20,7 @@ import io.abcstream.schemas.ImageEmbeddingRequest;
 import io.abcstream.schemas.codec.RecordCodec;
 import io.abcstream.schemas.internal.EmbeddingOutcome;
 import io.abcstream.schemas.internal.SourcedRequest;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -28,6 +30,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * One request's way through the operator: fetch, decode + preprocess (CPU pool), tokenize each
@@ -202,6 +205,7 @@ public final class EmbeddingPipeline {
     ImageEmbeddingRequest request = sourced.getRequest();
     List<String> instructions = request.getInstructions();
     List<String> rows = instructions.isEmpty() ? Collections.singletonList(null) : instructions;
+    Supplier<ByteBuffer> original = Failures.originalValueOnce(sourced, inputCodec);
     List<EmbeddingOutcome> failed = new ArrayList<>();
     List<String> submittedTexts = new ArrayList<>();
     List<CompletableFuture<float[]>> vectors = new ArrayList<>();
@@ -219,7 +223,8 @@ public final class EmbeddingPipeline {
             failure(
                 sourced,
                 instruction,
-                EmbeddingFailureClassifier.classify(e, FailureStage.TOKENIZE)));
+                EmbeddingFailureClassifier.classify(e, FailureStage.TOKENIZE),
+                original));
       }
     }
     stages.entered(FailureStage.MODEL);
@@ -237,7 +242,8 @@ public final class EmbeddingPipeline {
                           : failure(
                               sourced,
                               instruction,
-                              EmbeddingFailureClassifier.classify(error, FailureStage.MODEL))));
+                              EmbeddingFailureClassifier.classify(error, FailureStage.MODEL),
+                              original)));
     }
     return CompletableFuture.allOf(outcomes.toArray(new CompletableFuture<?>[0]))
         .thenApply(
@@ -284,6 +290,12 @@ public final class EmbeddingPipeline {
 
   private EmbeddingOutcome failure(SourcedRequest sourced, String instruction, StageFailure f) {
     return f.toOutcome(sourced, instruction, inputCodec, modelVersion);
+  }
+
+  /** An instruction's failure, with the request's original value encoded once for all of them. */
+  private EmbeddingOutcome failure(
+      SourcedRequest sourced, String instruction, StageFailure f, Supplier<ByteBuffer> original) {
+    return f.toOutcome(sourced, instruction, original, modelVersion);
   }
 
   /** What the document records as its image: the URI, but not inline bytes or data: payloads. */

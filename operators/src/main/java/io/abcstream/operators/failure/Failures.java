@@ -13,6 +13,7 @@ import io.abcstream.schemas.internal.SourcedRequest;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.function.Supplier;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.util.OutputTag;
 
@@ -48,20 +49,76 @@ public final class Failures {
       int attempts,
       RecordCodec<ImageEmbeddingRequest> inputCodec,
       String modelVersion) {
+    return ofEncoded(
+        source,
+        originalValue(source, inputCodec),
+        instruction,
+        stage,
+        errorClass,
+        message,
+        attempts,
+        modelVersion);
+  }
+
+  /**
+   * As {@link #of}, with the original value already made by {@link #originalValue} (or {@link
+   * #originalValueOnce}), so that the failures of several instructions of one request encode it
+   * once.
+   */
+  public static EmbeddingFailure ofEncoded(
+      SourcedRequest source,
+      ByteBuffer originalValue,
+      String instruction,
+      FailureStage stage,
+      ErrorClass errorClass,
+      String message,
+      int attempts,
+      String modelVersion) {
     ImageEmbeddingRequest request = source.getRequest();
-    ByteBuffer value = source.getRawValue();
-    if (value == null && request != null && inputCodec != null) {
-      value = ByteBuffer.wrap(inputCodec.encode(request));
-    }
     return builder(stage, errorClass, message, attempts, Instant.now(), modelVersion)
         .setOriginalKey(source.getRawKey())
-        .setOriginalValue(value)
+        .setOriginalValue(originalValue)
         .setSourceTopic(source.getTopic())
         .setSourcePartition(source.getPartition() < 0 ? null : source.getPartition())
         .setSourceOffset(source.getOffset() < 0 ? null : source.getOffset())
         .setRequestId(request == null ? null : request.getId())
         .setInstruction(instruction)
         .build();
+  }
+
+  /**
+   * The original value of {@code source}'s dead letters: the raw bytes of an undecodable record,
+   * else the request re-encoded with {@code inputCodec} (null when there is neither).
+   */
+  public static ByteBuffer originalValue(
+      SourcedRequest source, RecordCodec<ImageEmbeddingRequest> inputCodec) {
+    ByteBuffer value = source.getRawValue();
+    ImageEmbeddingRequest request = source.getRequest();
+    if (value == null && request != null && inputCodec != null) {
+      value = ByteBuffer.wrap(inputCodec.encode(request));
+    }
+    return value;
+  }
+
+  /**
+   * {@link #originalValue}, encoded on first use and then shared (each caller gets its own view of
+   * the one byte array): a request with many failing instructions is encoded once, not once each.
+   */
+  public static Supplier<ByteBuffer> originalValueOnce(
+      SourcedRequest source, RecordCodec<ImageEmbeddingRequest> inputCodec) {
+    return new Supplier<>() {
+      private ByteBuffer value;
+      private boolean encoded;
+
+      @Override
+      public synchronized ByteBuffer get() {
+        if (!encoded) {
+          value = originalValue(source, inputCodec);
+          encoded = true;
+        }
+        return value == null ? null : value.duplicate();
+      }
+    };
   }
 
   /**

@@ -27,18 +27,19 @@ public final class KafkaDeadLetterHandlerFactory implements DeadLetterHandlerFac
 
   private final KafkaClientConfig kafka;
   private final String topic;
-  private final RecordCodec.Format format;
+  private final DeadLetterLimits limits;
 
   /**
-   * @param format the dead-letter topic's format. The request in {@code original_value} was encoded
-   *     in the input topic's format by the element converter ({@code DocumentConverter}), so a
-   *     replay to the input topic is read like any other record
+   * @param limits the dead-letter topic's format and record size (also this producer's {@code
+   *     max.request.size}). The request in {@code original_value} was encoded in the input topic's
+   *     format by the element converter ({@code DocumentConverter}), so a replay to the input topic
+   *     is read like any other record
    */
   public KafkaDeadLetterHandlerFactory(
-      KafkaClientConfig kafka, String topic, RecordCodec.Format format) {
+      KafkaClientConfig kafka, String topic, DeadLetterLimits limits) {
     this.kafka = Objects.requireNonNull(kafka, "kafka");
     this.topic = Objects.requireNonNull(topic, "topic");
-    this.format = Objects.requireNonNull(format, "format");
+    this.limits = Objects.requireNonNull(limits, "limits");
   }
 
   @Override
@@ -46,13 +47,14 @@ public final class KafkaDeadLetterHandlerFactory implements DeadLetterHandlerFac
     Properties props = kafka.toProperties();
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(limits.maxRecordBytes()));
     KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-    RecordCodec<EmbeddingFailure> codec = RecordCodec.of(format, EmbeddingFailure.class);
+    RecordCodec<EmbeddingFailure> codec = RecordCodec.of(limits.format(), EmbeddingFailure.class);
     return new DeadLetterHandler() {
       @Override
       public CompletableFuture<Void> handle(DeadLetter deadLetter) {
-        EmbeddingFailure failure = Failures.indexRejected(deadLetter, Instant.now());
+        EmbeddingFailure failure = limits.fit(Failures.indexRejected(deadLetter, Instant.now()));
         CompletableFuture<Void> sent = new CompletableFuture<>();
         byte[] key =
             failure.getRequestId() == null

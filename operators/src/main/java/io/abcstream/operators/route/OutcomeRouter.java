@@ -1,8 +1,10 @@
 package io.abcstream.operators.route;
 
+import io.abcstream.operators.failure.DeadLetterLimits;
 import io.abcstream.operators.failure.Failures;
 import io.abcstream.schemas.ImageEmbedding;
 import io.abcstream.schemas.internal.EmbeddingOutcome;
+import java.util.Objects;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
@@ -12,9 +14,19 @@ public final class OutcomeRouter extends ProcessFunction<EmbeddingOutcome, Image
 
   private static final long serialVersionUID = 1L;
 
+  private final DeadLetterLimits deadLetters;
+
   // Set in open(): a transient field's initializer does not run when Flink deserializes the
   // function.
   private transient volatile long lastEventTime;
+
+  /**
+   * @param deadLetters the dead-letter record size failures are cut to here, right behind the
+   *     embedding operator, so no oversized letter travels on to the dead-letter sink
+   */
+  public OutcomeRouter(DeadLetterLimits deadLetters) {
+    this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters");
+  }
 
   @Override
   public void open(OpenContext openContext) {
@@ -35,7 +47,7 @@ public final class OutcomeRouter extends ProcessFunction<EmbeddingOutcome, Image
       }
       out.collect(embedding);
     } else if (outcome.getFailure() != null) {
-      ctx.output(Failures.DEAD_LETTERS, outcome.getFailure());
+      ctx.output(Failures.DEAD_LETTERS, deadLetters.fit(outcome.getFailure()));
     }
   }
 }

@@ -9,10 +9,12 @@ import java.io.Serializable;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -25,6 +27,17 @@ public final class RequestValidator implements Serializable {
   private static final long serialVersionUID = 1L;
 
   public static final int DEFAULT_MAX_INSTRUCTIONS = 32;
+  public static final int DEFAULT_MAX_URI_CHARS = 8_192;
+  public static final int DEFAULT_MAX_METADATA_ENTRIES = 128;
+  public static final int DEFAULT_MAX_METADATA_KEY_BYTES = 256;
+  public static final int DEFAULT_MAX_METADATA_VALUE_BYTES = 8_192;
+  public static final int DEFAULT_MAX_METADATA_BYTES = 64 << 10;
+
+  /**
+   * Lucene's longest term: a keyword (and a flattened field's key + value) above it fails the
+   * document.
+   */
+  public static final int MAX_TERM_BYTES = 32_766;
 
   private final int maxIdChars;
   private final int maxInstructions;
@@ -32,8 +45,18 @@ public final class RequestValidator implements Serializable {
   private final long maxInlineBytes;
   private final Set<String> allowedSchemes;
   private final Set<String> reservedTokens;
+  private final int maxUriChars;
+  private final int maxMetadataEntries;
+  private final int maxMetadataKeyBytes;
+  private final int maxMetadataValueBytes;
+  private final int maxMetadataBytes;
 
   private RequestValidator(Builder b) {
+    this.maxUriChars = b.maxUriChars;
+    this.maxMetadataEntries = b.maxMetadataEntries;
+    this.maxMetadataKeyBytes = b.maxMetadataKeyBytes;
+    this.maxMetadataValueBytes = b.maxMetadataValueBytes;
+    this.maxMetadataBytes = b.maxMetadataBytes;
     this.maxIdChars = b.maxIdChars;
     this.maxInstructions = b.maxInstructions;
     this.maxInstructionChars = b.maxInstructionChars;
@@ -115,7 +138,10 @@ public final class RequestValidator implements Serializable {
             "inline image too large: " + size + " bytes, the limit is " + maxInlineBytes);
       }
     } else {
-      String problem = checkUri(image.toString());
+      String problem = checkUriLength(image.toString());
+      if (problem == null) {
+        problem = checkUri(image.toString());
+      }
       if (problem != null) {
         return invalid(problem);
       }
@@ -123,6 +149,95 @@ public final class RequestValidator implements Serializable {
     if (request.getInstructions().size() > maxInstructions) {
       return invalid(
           request.getInstructions().size() + " instructions, the limit is " + maxInstructions);
+    }
+    String metadataProblem = checkMetadata(request.getMetadata());
+    if (metadataProblem != null) {
+      return invalid(metadataProblem);
+    }
+    return null;
+  }
+
+  /**
+   * A URI longer than the limit is refused before it is parsed (the document keeps it as a
+   * keyword). A data: URI carries the image itself and is bounded by the byte limit when fetched.
+   */
+  private String checkUriLength(String text) {
+    if (text.regionMatches(true, 0, "data:", 0, 5) || text.length() <= maxUriChars) {
+      return null;
+    }
+    return "image URI is " + text.length() + " characters, the limit is " + maxUriChars;
+  }
+
+  /**
+   * Metadata becomes the document's {@code metadata} object: bounded in entries, key and value
+   * length and total size so that no document outgrows the sink's record limit or a Lucene term,
+   * and with keys that name one field each (no empty segment, and no key that is also the parent of
+   * another, which Elasticsearch would have to map as both a value and an object).
+   */
+  private String checkMetadata(Map<String, String> metadata) {
+    if (metadata == null || metadata.isEmpty()) {
+      return null;
+    }
+    if (metadata.size() > maxMetadataEntries) {
+      return "metadata has " + metadata.size() + " entries, the limit is " + maxMetadataEntries;
+    }
+    long total = 0;
+    for (Map.Entry<String, String> e : metadata.entrySet()) {
+      String key = e.getKey();
+      String keyProblem = checkMetadataKey(key);
+      if (keyProblem != null) {
+        return keyProblem;
+      }
+      int valueBytes =
+          e.getValue() == null ? 0 : e.getValue().getBytes(StandardCharsets.UTF_8).length;
+      if (valueBytes > maxMetadataValueBytes) {
+        return "metadata value of '"
+            + abbreviate(key)
+            + "' is "
+            + valueBytes
+            + " bytes (UTF-8), the limit is "
+            + maxMetadataValueBytes;
+      }
+      total += key.getBytes(StandardCharsets.UTF_8).length + valueBytes;
+    }
+    if (total > maxMetadataBytes) {
+      return "metadata is " + total + " bytes (UTF-8), the limit is " + maxMetadataBytes;
+    }
+    for (String key : metadata.keySet()) {
+      for (int dot = key.indexOf('.'); dot > 0; dot = key.indexOf('.', dot + 1)) {
+        String parent = key.substring(0, dot);
+        if (metadata.containsKey(parent)) {
+          return "metadata key '"
+              + abbreviate(parent)
+              + "' is also the parent of '"
+              + abbreviate(key)
+              + "'";
+        }
+      }
+    }
+    return null;
+  }
+
+  private String checkMetadataKey(String key) {
+    if (key == null || key.isEmpty()) {
+      return "a metadata key is empty";
+    }
+    int bytes = key.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > maxMetadataKeyBytes) {
+      return "metadata key '"
+          + abbreviate(key)
+          + "' is "
+          + bytes
+          + " bytes (UTF-8), the limit is "
+          + maxMetadataKeyBytes;
+    }
+    if (key.startsWith(".") || key.endsWith(".") || key.contains("..")) {
+      return "metadata key '" + abbreviate(key) + "' has an empty path segment";
+    }
+    for (int i = 0; i < key.length(); i++) {
+      if (Character.isISOControl(key.charAt(i))) {
+        return "metadata key '" + abbreviate(key) + "' contains a control character";
+      }
     }
     return null;
   }
@@ -218,6 +333,37 @@ public final class RequestValidator implements Serializable {
     private Set<String> allowedSchemes =
         Set.of("https", "http", "data", "file", "s3", "gs", "hdfs");
     private Set<String> reservedTokens = Set.of();
+    private int maxUriChars = DEFAULT_MAX_URI_CHARS;
+    private int maxMetadataEntries = DEFAULT_MAX_METADATA_ENTRIES;
+    private int maxMetadataKeyBytes = DEFAULT_MAX_METADATA_KEY_BYTES;
+    private int maxMetadataValueBytes = DEFAULT_MAX_METADATA_VALUE_BYTES;
+    private int maxMetadataBytes = DEFAULT_MAX_METADATA_BYTES;
+
+    public Builder maxUriChars(int value) {
+      this.maxUriChars = positive(value, "maxUriChars");
+      return this;
+    }
+
+    public Builder maxMetadataEntries(int value) {
+      this.maxMetadataEntries = positive(value, "maxMetadataEntries");
+      return this;
+    }
+
+    public Builder maxMetadataKeyBytes(int value) {
+      this.maxMetadataKeyBytes = positive(value, "maxMetadataKeyBytes");
+      return this;
+    }
+
+    public Builder maxMetadataValueBytes(int value) {
+      this.maxMetadataValueBytes = positive(value, "maxMetadataValueBytes");
+      return this;
+    }
+
+    /** The keys' and values' UTF-8 bytes together. */
+    public Builder maxMetadataBytes(int value) {
+      this.maxMetadataBytes = positive(value, "maxMetadataBytes");
+      return this;
+    }
 
     public Builder maxIdChars(int value) {
       this.maxIdChars = positive(value, "maxIdChars");
@@ -261,6 +407,16 @@ public final class RequestValidator implements Serializable {
     }
 
     public RequestValidator build() {
+      // A flattened field indexes "key\0value" as one term, which Lucene caps.
+      if ((long) maxMetadataKeyBytes + maxMetadataValueBytes + 1 > MAX_TERM_BYTES) {
+        throw new IllegalArgumentException(
+            "maxMetadataKeyBytes + maxMetadataValueBytes must stay below "
+                + MAX_TERM_BYTES
+                + " (Lucene's longest term), got "
+                + maxMetadataKeyBytes
+                + " + "
+                + maxMetadataValueBytes);
+      }
       return new RequestValidator(this);
     }
 

@@ -11,6 +11,7 @@ import io.abcstream.connectors.elasticsearch.ElasticsearchSinkConfig;
 import io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions;
 import io.abcstream.connectors.elasticsearch.IndexManager;
 import io.abcstream.connectors.kafka.KafkaClientConfig;
+import io.abcstream.operators.failure.DeadLetterLimits;
 import io.abcstream.operators.failure.KafkaDeadLetterHandlerFactory;
 import io.abcstream.schemas.EmbeddingFailure;
 import io.abcstream.schemas.EmbeddingMode;
@@ -28,6 +29,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -128,23 +130,86 @@ class EmbeddingDocumentITCase {
     assertThat(props.path("event_time").path("type").asText()).isEqualTo("date");
     assertThat(props.path("indexed_at").path("type").asText()).isEqualTo("date");
 
-    // metadata.* strings become keyword through the dynamic template.
+    // metadata is one flattened field: its keys are searchable as metadata.<key>, keyword-exact.
+    assertThat(props.path("metadata").path("type").asText()).isEqualTo("flattened");
     call(
         "PUT",
         "/" + index.index() + "/_doc/x?refresh=true",
         "{\"metadata\":{\"team\":\"vision\"}}");
-    JsonNode after = call("GET", "/" + index.index() + "/_mapping", null);
-    assertThat(
-            after
-                .path(index.index())
-                .path("mappings")
-                .path("properties")
-                .path("metadata")
-                .path("properties")
-                .path("team")
-                .path("type")
-                .asText())
-        .isEqualTo("keyword");
+    JsonNode hits =
+        call(
+            "POST",
+            "/" + index.index() + "/_search",
+            "{\"query\":{\"term\":{\"metadata.team\":\"vision\"}}}");
+    assertThat(hits.at("/hits/total/value").asInt()).isEqualTo(1);
+  }
+
+  /**
+   * With the earlier dynamic object mapping every new key became a field: past the index's field
+   * limit (1,000) every later document with a new key was rejected. Flattened, 1,500 distinct keys
+   * are all indexed, and so is what comes after.
+   */
+  @Test
+  void fifteenHundredDistinctMetadataKeysCannotPoisonTheMapping() throws Exception {
+    StringBuilder bulk = new StringBuilder();
+    for (int doc = 0; doc < 15; doc++) {
+      Map<String, String> metadata = new LinkedHashMap<>();
+      for (int k = 0; k < 100; k++) {
+        metadata.put("tenant" + doc + ".key" + k, "value-" + k);
+      }
+      bulk.append("{\"index\":{\"_id\":\"d").append(doc).append("\"}}\n");
+      bulk.append(new String(EmbeddingDocument.toJson(embedding(doc, metadata), Instant.EPOCH)))
+          .append('\n');
+    }
+    JsonNode result = bulkCall(bulk.toString());
+    assertThat(result.path("errors").asBoolean()).as(result.toString()).isFalse();
+
+    String later =
+        "{\"index\":{\"_id\":\"later\"}}\n"
+            + new String(
+                EmbeddingDocument.toJson(
+                    embedding(99, Map.of("brand.new", "key", "team", "vision")), Instant.EPOCH))
+            + "\n";
+    JsonNode laterResult = bulkCall(later);
+    assertThat(laterResult.path("errors").asBoolean()).as(laterResult.toString()).isFalse();
+
+    call("POST", "/" + index.index() + "/_refresh", null);
+    assertThat(call("GET", "/" + index.index() + "/_count", null).path("count").asInt())
+        .isEqualTo(16);
+    JsonNode found =
+        call(
+            "POST",
+            "/" + index.index() + "/_search",
+            "{\"query\":{\"term\":{\"metadata.tenant14.key99\":\"value-99\"}}}");
+    assertThat(found.at("/hits/total/value").asInt()).isEqualTo(1);
+    JsonNode metadataMapping =
+        call("GET", "/" + index.index() + "/_mapping", null)
+            .path(index.index())
+            .at("/mappings/properties/metadata");
+    assertThat(metadataMapping.path("type").asText()).isEqualTo("flattened");
+    assertThat(metadataMapping.path("properties").isMissingNode()).isTrue();
+  }
+
+  private JsonNode bulkCall(String ndjson) throws Exception {
+    return call("POST", "/" + index.index() + "/_bulk", ndjson);
+  }
+
+  private static ImageEmbedding embedding(int n, Map<String, String> metadata) {
+    List<Float> vector = new ArrayList<>();
+    for (int i = 0; i < DIMS; i++) {
+      vector.add(i == 0 ? 1f : 0f);
+    }
+    return ImageEmbedding.newBuilder()
+        .setDocId("d" + n)
+        .setRequestId("req-" + n)
+        .setImageUri("https://images.example.com/" + n + ".jpg")
+        .setInstruction("describe")
+        .setMode(EmbeddingMode.IMAGE_INSTRUCTION)
+        .setModelVersion("m1")
+        .setEmbedding(vector)
+        .setMetadata(metadata)
+        .setEmbeddedAt(Instant.EPOCH)
+        .build();
   }
 
   private static ImageEmbeddingRequest request(int n) {
@@ -189,7 +254,7 @@ class EmbeddingDocumentITCase {
                 new KafkaDeadLetterHandlerFactory(
                     KafkaClientConfig.of(stack.kafkaBootstrapServers()),
                     topic,
-                    RecordCodec.Format.AVRO))
+                    DeadLetterLimits.defaults(RecordCodec.Format.AVRO)))
             .setConfig(
                 ElasticsearchSinkConfig.fromConfiguration(
                     new Configuration()

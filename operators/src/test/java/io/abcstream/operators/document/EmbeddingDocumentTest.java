@@ -97,13 +97,17 @@ class EmbeddingDocumentTest {
     assertThat(embedding.get("dims").asInt()).isEqualTo(3584);
     assertThat(embedding.get("similarity").asText()).isEqualTo("dot_product");
     assertThat(embedding.at("/index_options/type").asText()).isEqualTo("bbq_hnsw");
-    assertThat(body.at("/mappings/dynamic_templates/0/metadata_strings/path_match").asText())
-        .isEqualTo("metadata.*");
+    // One field whatever the keys: requests cannot grow the mapping.
+    assertThat(body.at("/mappings/properties/metadata/type").asText()).isEqualTo("flattened");
+    assertThat(body.at("/mappings/dynamic_templates").isMissingNode()).isTrue();
     assertThat(body.at("/mappings/properties/mode/type").asText()).isEqualTo("keyword");
     assertThat(body.at("/mappings/properties/model_version/type").asText()).isEqualTo("keyword");
   }
 
-  /** The exact index body IndexManager.indexBody wrote before the mapping moved here. */
+  /**
+   * The exact index body IndexManager.indexBody wrote before the mapping moved here, but for {@code
+   * metadata}, which is now one flattened field instead of a dynamic object of keywords.
+   */
   @Test
   void indexBodyIsUnchangedByteForByte() {
     IndexManager.IndexSpec spec =
@@ -114,14 +118,13 @@ class EmbeddingDocumentTest {
             .withNumberOfReplicas(0);
     assertThat(IndexManager.indexBody(spec).toString())
         .isEqualTo(
-            "{\"settings\":{\"index\":{\"number_of_replicas\":0}},\"mappings\":{\"dynamic_templates\":[{\"metadata_strings\":"
-                + "{\"path_match\":\"metadata.*\",\"match_mapping_type\":\"string\",\"mapping\":{\"type\":\"keyword\"}}}],"
+            "{\"settings\":{\"index\":{\"number_of_replicas\":0}},\"mappings\":{"
                 + "\"properties\":{\"request_id\":{\"type\":\"keyword\"},\"image_uri\":{\"type\":\"keyword\"},"
                 + "\"instruction\":{\"type\":\"text\",\"fields\":{\"keyword\":{\"type\":\"keyword\",\"ignore_above\":1024}}},"
                 + "\"mode\":{\"type\":\"keyword\"},\"embedding\":{\"type\":\"dense_vector\",\"dims\":16,\"index\":true,"
                 + "\"similarity\":\"dot_product\",\"index_options\":{\"type\":\"int8_hnsw\"}},\"model_version\":{\"type\":\"keyword\"},"
                 + "\"pixels\":{\"type\":\"object\",\"properties\":{\"height\":{\"type\":\"integer\"},\"width\":{\"type\":\"integer\"}}},"
-                + "\"metadata\":{\"type\":\"object\",\"dynamic\":true},\"event_time\":{\"type\":\"date\"},"
+                + "\"metadata\":{\"type\":\"flattened\"},\"event_time\":{\"type\":\"date\"},"
                 + "\"indexed_at\":{\"type\":\"date\"}}}}");
   }
 

@@ -2,8 +2,10 @@ package io.abcstream.operators.route;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.abcstream.operators.failure.DeadLetterLimits;
 import io.abcstream.schemas.EmbeddingMode;
 import io.abcstream.schemas.ImageEmbedding;
+import io.abcstream.schemas.codec.RecordCodec;
 import io.abcstream.schemas.internal.EmbeddingOutcome;
 import java.time.Instant;
 import java.util.List;
@@ -37,7 +39,9 @@ class OutcomeRouterTest {
                 })
             .build();
     // As on a TaskManager: the function arrives through Java serialization.
-    OutcomeRouter router = InstantiationUtil.clone(new OutcomeRouter());
+    OutcomeRouter router =
+        InstantiationUtil.clone(
+            new OutcomeRouter(DeadLetterLimits.defaults(RecordCodec.Format.AVRO)));
     try (OneInputStreamOperatorTestHarness<EmbeddingOutcome, ImageEmbedding> harness =
         new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(router), env)) {
       harness.open();
