@@ -111,6 +111,7 @@ class HostileInputITCase {
       JsonCodec.forClass(ImageEmbeddingRequest.class);
 
   static HostileServer server;
+  static int closedPort; // allowed by the policy, nobody listens: connection refused
   static byte[] good; // 50x61 PNG
   @TempDir static Path root; // the only file root
   @TempDir static Path outside; // a folder next to it, never a root
@@ -132,6 +133,7 @@ class HostileInputITCase {
     Files.write(outside.resolve("secret.png"), good);
     Files.createSymbolicLink(root.resolve("link.png"), outside.resolve("secret.png"));
     server = new HostileServer();
+    closedPort = closedPort();
     String b = server.base();
     byte[] page = "<html><body>not an image</body></html>".getBytes(StandardCharsets.UTF_8);
     server
@@ -435,7 +437,8 @@ class HostileInputITCase {
         uri(
             "uris",
             "uri-userinfo-trick",
-            INVALID,
+            // The host is what follows the @: the metadata address, denied.
+            FORBIDDEN,
             n -> "http://127.0.0.1:" + port + "@169.254.169.254/"));
     // FileSystem schemes: allowed in this test's scheme list, so only the authority allow-list
     // (empty) can stop them; nothing may contact 10.0.0.5 or read a bucket with our credentials.
@@ -470,7 +473,8 @@ class HostileInputITCase {
             "file-symlink-out-of-root",
             FORBIDDEN,
             n -> root.resolve("link.png").toUri().toString()));
-    k.add(uri("files", "file-root-itself", UNDECODABLE, n -> root.toUri().toString()));
+    // A folder inside the root is not an image file: a plain fetch failure, no path in the message.
+    k.add(uri("files", "file-root-itself", FAILED, n -> root.toUri().toString()));
 
     // SSRF spellings, all on the hostile server's port (the only allowed port) so the address
     // alone decides. The policy allow-lists the HOST "127.0.0.1" (fetch.policy.allowed-hosts) and
@@ -613,7 +617,7 @@ class HostileInputITCase {
             "servers",
             "server-connection-refused",
             FAILED,
-            n -> "http://127.0.0.1:" + closedPort() + "/x.png"));
+            n -> "http://127.0.0.1:" + closedPort + "/x.png"));
 
     // Images, inline: header bombs, screen bombs, sample bombs, truncations and non-images, at
     // the job's default pixel limit and decode budget (the bombs are sized against them).
@@ -1023,6 +1027,7 @@ class HostileInputITCase {
       report.seconds = (System.nanoTime() - start) / 1_000_000_000L;
 
       Map<String, Set<String>> observed = new TreeMap<>();
+      Map<String, String> messages = new HashMap<>();
       List<String> strays = new ArrayList<>();
       for (EmbeddingFailure f : readDeadLetters(stack, dlqTopic)) {
         String key =
@@ -1033,6 +1038,7 @@ class HostileInputITCase {
         String outcome = f.getStage() + "/" + f.getErrorClass();
         if (name != null && (byName.containsKey(name) || goods.contains(name))) {
           observed.computeIfAbsent(name, x -> new TreeSet<>()).add(outcome);
+          messages.putIfAbsent(name, f.getMessage() == null ? "" : f.getMessage().toString());
         } else {
           strays.add(name + " " + outcome + ": " + f.getMessage());
         }
@@ -1050,10 +1056,17 @@ class HostileInputITCase {
         if (kind.group().equals("ssrf") && server.hits("/ssrf") > 0) {
           report.reachedSsrf = server.hits("/ssrf");
         }
-        report.rows.add(new Row(kind.group(), kind.name(), kind.expected(), got));
+        report.rows.add(
+            new Row(
+                kind.group(),
+                kind.name(),
+                kind.expected(),
+                got,
+                messages.getOrDefault(kind.name(), "")));
       }
       for (String id : goods) {
-        report.rows.add(new Row("good", id, INDEXED, outcome(observed.get(id))));
+        report.rows.add(
+            new Row("good", id, INDEXED, outcome(observed.get(id)), messages.getOrDefault(id, "")));
       }
       report.strays.addAll(strays);
       if (report.reachedSsrf > 0) {
@@ -1109,7 +1122,10 @@ class HostileInputITCase {
     // Loopback is reachable only as the literal host 127.0.0.1 on the hostile server's port: an
     // allow-listed host, not an allowed CIDR, so every other spelling of loopback stays denied.
     conf.setString("fetch.policy.allowed-hosts", "127.0.0.1");
-    conf.setString("fetch.policy.allowed-ports", String.valueOf(server.port()));
+    conf.setString("fetch.policy.allowed-ports", server.port() + ";" + closedPort);
+    // As many per-host slots as requests in flight: the stalled kinds would otherwise hold the
+    // default 8 and turn every other fetch from this server into a queued timeout.
+    conf.setString("fetch.http.max-concurrent-per-host", "64");
     conf.setString("fetch.file.roots", root.toString());
     // FileSystem schemes on: their authorities must still be allow-listed (none here).
     conf.setString("fetch.allowed-schemes", "https;http;data;file;s3;hdfs");
@@ -1413,6 +1429,11 @@ class HostileInputITCase {
     return s.equals("RUNNING") || s.equals("CREATED") || s.equals("INITIALIZING");
   }
 
+  static String shortMessage(String m) {
+    String one = m.replace('\n', ' ').replace('|', '/');
+    return one.length() > 100 ? one.substring(0, 100) + "…" : one;
+  }
+
   static String rootMessage(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null && t.getCause() != t) {
@@ -1423,7 +1444,8 @@ class HostileInputITCase {
 
   // ---- the report ----
 
-  record Row(String group, String kind, String expected, String observed) {
+  /** One line of the printed table; {@code message} is the first dead letter's, cut to 100. */
+  record Row(String group, String kind, String expected, String observed, String message) {
     boolean ok() {
       return expected.equals(observed);
     }
@@ -1443,13 +1465,18 @@ class HostileInputITCase {
       sb.append(String.format("%n=== hostile inputs, %s: job %s in %d s%n", title, job, seconds));
       sb.append(
           String.format(
-              "| %-10s | %-44s | %-28s | %-36s | %s |%n",
-              "group", "kind", "expected", "observed", "ok"));
+              "| %-10s | %-44s | %-28s | %-36s | %s | %s |%n",
+              "group", "kind", "expected", "observed", "ok", "first dead letter's message"));
       for (Row r : rows) {
         sb.append(
             String.format(
-                "| %-10s | %-44s | %-28s | %-36s | %s |%n",
-                r.group(), r.kind(), r.expected(), r.observed(), r.ok() ? "yes" : "NO"));
+                "| %-10s | %-44s | %-28s | %-36s | %s | %s |%n",
+                r.group(),
+                r.kind(),
+                r.expected(),
+                r.observed(),
+                r.ok() ? "yes" : "NO",
+                shortMessage(r.message())));
       }
       long bad = rows.stream().filter(r -> !r.ok()).count();
       sb.append(String.format("%d of %d rows as expected%n", rows.size() - bad, rows.size()));
