@@ -59,8 +59,14 @@ public final class HostSpelling {
       }
       return "non-canonical numeric host (write the address as a dotted quad)";
     }
-    if (METADATA_NAMES.contains(h.toLowerCase(Locale.ROOT))) {
+    String lower = h.toLowerCase(Locale.ROOT);
+    if (METADATA_NAMES.contains(lower)) {
       return "cloud metadata host name";
+    }
+    if (lower.equals("localhost") || lower.endsWith(".localhost")) {
+      // RFC 6761 reserves these names for loopback; resolvers answer them (or not) locally, so a
+      // lookup proves nothing. A loopback image server is reached by its dotted quad and a CIDR.
+      return "loopback name (localhost is reserved; write the address)";
     }
     return null;
   }

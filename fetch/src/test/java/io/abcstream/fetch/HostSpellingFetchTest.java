@@ -126,6 +126,8 @@ class HostSpellingFetchTest {
         "metadata name, trailing dot | http://metadata.google.internal.:PORT/png | FORBIDDEN",
         "metadata short name | http://metadata:PORT/png | FORBIDDEN",
         "instance-data | http://instance-data:PORT/png | FORBIDDEN",
+        "loopback name | http://localhost:PORT/png | FORBIDDEN",
+        "loopback name, upper case, trailing dot | http://LOCALHOST.:PORT/png | FORBIDDEN",
         "percent-encoded host | http://%31%32%37.0.0.1:PORT/png | FORBIDDEN",
         "port above 65535 | http://127.0.0.1:99999/png | INVALID_REFERENCE",
         "port 0 | http://127.0.0.1:0/png | INVALID_REFERENCE",

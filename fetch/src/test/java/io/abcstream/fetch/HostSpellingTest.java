@@ -31,7 +31,6 @@ class HostSpellingTest {
         "1e100.net | ",
         "a-0x1.example | ",
         "metadata.example.com | ",
-        "localhost | ",
         // non-canonical numeric: octal, hex, shortened, integer, trailing dot, out of range
         "0177.0.0.1 | non-canonical numeric",
         "0177.0.0.01 | non-canonical numeric",
@@ -73,6 +72,11 @@ class HostSpellingTest {
         "instance-data | cloud metadata",
         "instance-data.ec2.internal | cloud metadata",
         "metadata.tencentyun.com | cloud metadata",
+        // RFC 6761 loopback names, any case, with a trailing dot
+        "localhost | loopback name",
+        "LOCALHOST. | loopback name",
+        "images.localhost | loopback name",
+        "localhost.example.com |",
       })
   void spellings(String host, String reason) {
     String actual = HostSpelling.forbiddenReason(host);
