@@ -14,6 +14,7 @@ import io.abcstream.jobs.config.StartingOffsets;
 import io.abcstream.model.runtime.Manifest;
 import io.abcstream.operators.batching.BatchingOptions;
 import io.abcstream.operators.document.DocumentConverter;
+import io.abcstream.operators.document.DocumentOptions;
 import io.abcstream.operators.document.EmbeddingDocument;
 import io.abcstream.operators.embed.EmbeddingFunction;
 import io.abcstream.operators.embed.EmbeddingOperatorConfig;
@@ -156,7 +157,9 @@ public final class EmbeddingJob {
     ElasticsearchSink<ImageEmbedding> esSink =
         ElasticsearchSink.<ImageEmbedding>builder()
             .setConfiguration(conf)
-            .setElementConverter(new DocumentConverter(plan.index(), inputFormat))
+            .setElementConverter(
+                new DocumentConverter(
+                    plan.index(), inputFormat, conf.get(DocumentOptions.STORE_URI_QUERY)))
             .setDeadLetterHandlerFactory(
                 new KafkaDeadLetterHandlerFactory(kafka, dlqTopic, deadLetterLimits))
             .build();

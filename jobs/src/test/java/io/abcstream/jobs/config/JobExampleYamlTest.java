@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.abcstream.connectors.elasticsearch.ElasticsearchSinkOptions;
 import io.abcstream.fetch.FetchOptions;
 import io.abcstream.operators.batching.BatchingOptions;
+import io.abcstream.operators.document.DocumentOptions;
 import io.abcstream.operators.embed.EmbeddingOptions;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -28,7 +29,8 @@ class JobExampleYamlTest {
             BatchingOptions.class,
             EmbeddingOptions.class,
             FetchOptions.class,
-            ElasticsearchSinkOptions.class)) {
+            ElasticsearchSinkOptions.class,
+            DocumentOptions.class)) {
       for (Field f : holder.getFields()) {
         if (Modifier.isStatic(f.getModifiers()) && f.getType() == ConfigOption.class) {
           ConfigOption<?> option = (ConfigOption<?>) f.get(null);

@@ -17,15 +17,22 @@ import org.apache.flink.connector.base.sink.writer.ElementConverter;
  */
 public final class DocumentConverter implements ElementConverter<ImageEmbedding, IndexOperation> {
 
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
   private final String index;
   private final RecordCodec.Format inputFormat;
+  private final boolean storeUriQuery;
   private transient RecordCodec<ImageEmbeddingRequest> requests;
 
   public DocumentConverter(String index, RecordCodec.Format inputFormat) {
+    this(index, inputFormat, true);
+  }
+
+  /** {@code storeUriQuery}: see {@link DocumentOptions#STORE_URI_QUERY}. */
+  public DocumentConverter(String index, RecordCodec.Format inputFormat, boolean storeUriQuery) {
     this.index = Objects.requireNonNull(index, "index");
     this.inputFormat = Objects.requireNonNull(inputFormat, "inputFormat");
+    this.storeUriQuery = storeUriQuery;
   }
 
   @Override
@@ -36,7 +43,7 @@ public final class DocumentConverter implements ElementConverter<ImageEmbedding,
     return IndexOperation.index(
         index,
         embedding.getDocId(),
-        EmbeddingDocument.toJson(embedding, Instant.now()),
+        EmbeddingDocument.toJson(embedding, Instant.now(), storeUriQuery),
         EmbeddingDocument.rejection(embedding, requests).toBytes());
   }
 }

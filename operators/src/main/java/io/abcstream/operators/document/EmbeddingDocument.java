@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.abcstream.common.UriRedaction;
 import io.abcstream.connectors.elasticsearch.DenseVectorOptions;
 import io.abcstream.model.text.InputMode;
 import io.abcstream.schemas.EmbeddingMode;
@@ -91,12 +92,21 @@ public final class EmbeddingDocument {
 
   /** The document as JSON bytes, written straight from the embedding. */
   public static byte[] toJson(ImageEmbedding embedding, Instant indexedAt) {
+    return toJson(embedding, indexedAt, true);
+  }
+
+  /**
+   * The document as JSON bytes; with {@code storeUriQuery} false the image URI's query and userinfo
+   * are stored redacted ({@link DocumentOptions#STORE_URI_QUERY}).
+   */
+  public static byte[] toJson(ImageEmbedding embedding, Instant indexedAt, boolean storeUriQuery) {
     ByteArrayOutputStream out =
         new ByteArrayOutputStream(64 + embedding.getEmbedding().size() * 12);
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
       g.writeStringField(REQUEST_ID, embedding.getRequestId());
-      writeNullable(g, IMAGE_URI, embedding.getImageUri());
+      String uri = embedding.getImageUri();
+      writeNullable(g, IMAGE_URI, storeUriQuery ? uri : UriRedaction.redact(uri));
       writeNullable(g, INSTRUCTION, embedding.getInstruction());
       g.writeStringField(MODE, modeName(embedding.getMode()));
       g.writeArrayFieldStart(EMBEDDING);

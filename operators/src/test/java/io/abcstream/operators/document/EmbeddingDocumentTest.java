@@ -73,6 +73,32 @@ class EmbeddingDocumentTest {
   }
 
   @Test
+  void theUriQueryIsStoredOrRedactedAsConfigured() throws Exception {
+    String presigned = "https://bucket.example/cat.png?X-Amz-Signature=abc123&X-Amz-Credential=k";
+    ImageEmbedding embedding =
+        ImageEmbedding.newBuilder()
+            .setDocId("id")
+            .setRequestId("r")
+            .setImageUri(presigned)
+            .setMode(EmbeddingMode.IMAGE)
+            .setModelVersion("v1")
+            .setEmbedding(List.of(1f))
+            .setEmbeddedAt(Instant.EPOCH)
+            .build();
+    ObjectMapper json = new ObjectMapper();
+
+    JsonNode kept = json.readTree(EmbeddingDocument.toJson(embedding, Instant.EPOCH, true));
+    JsonNode redacted = json.readTree(EmbeddingDocument.toJson(embedding, Instant.EPOCH, false));
+
+    assertThat(kept.get("image_uri").asText()).isEqualTo(presigned);
+    assertThat(redacted.get("image_uri").asText())
+        .isEqualTo("https://bucket.example/cat.png?<redacted>");
+    assertThat(json.readTree(EmbeddingDocument.toJson(embedding, Instant.EPOCH)))
+        .as("the default keeps the URI as given")
+        .isEqualTo(kept);
+  }
+
+  @Test
   void modeNamesAreTheWireNamesTheCliAndQueriesUse() {
     assertThat(EmbeddingDocument.modeName(EmbeddingMode.IMAGE_INSTRUCTION))
         .isEqualTo("image+instruction");
